@@ -1,0 +1,54 @@
+"""The ways a document can fail, each with a stable code.
+
+The code is stored on the document (``Document.error_code``) and shown by the CLI; the message
+names the bad value. The docstring is the default message, as in sqlite-utils.
+"""
+
+
+class PipelineError(Exception):
+    """The document could not be processed."""
+
+    code = "pipeline_error"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class EmptyFile(PipelineError):
+    """The file is empty (0 bytes)."""
+
+    code = "empty_file"
+
+
+class NotAPDF(PipelineError):
+    """The file is not a PDF."""
+
+    code = "not_a_pdf"
+
+
+class CorruptPDF(PipelineError):
+    """The PDF is damaged and cannot be read."""
+
+    code = "corrupt_pdf"
+
+
+class EncryptedPDF(PipelineError):
+    """The PDF is encrypted with a password; ask the sender for an unprotected copy."""
+
+    code = "encrypted_pdf"
+
+
+class NoTextLayer(PipelineError):
+    """The PDF has no text layer (a scan?); it needs OCR before it can be read."""
+
+    code = "no_text_layer"
+
+
+class TooLarge(PipelineError):
+    """The PDF is larger than the configured limit."""
+
+    code = "too_large"

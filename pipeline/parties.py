@@ -1,0 +1,203 @@
+"""``Layout`` + clause tree → the parties (name and the role the contract gives each), the
+defined terms, the contract type (JV or supplier) and the counterparty.
+
+Parties come from the front matter: a name followed by a role in quotes, as in
+``Cloudlight Software Ltd … ("the Supplier")`` or ``IMPCO Technologies Inc. (hereinafter
+referred to as 'IMPCO')``. Definitions come from ``"Exit Date" means …`` anywhere, and from
+inline ``(the "Exit Period")``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.rules import load_rules
+from pipeline.types import Clause, Definition, Layout, Parties, Party
+
+_Q_OPEN = "“\"‘'`"
+_Q_CLOSE = "”\"’'`"
+# ("the Supplier") / (the "Provider") / (hereinafter referred to as 'IMPCO') / ("Kubient")
+_ROLE = re.compile(
+    rf"\(\s*(?:hereinafter\s+(?:referred\s+to\s+as\s+|called\s+|the\s+)?|each\s+(?:a|an)\s+|"
+    rf"together\s+|individually\s+)?(?:the\s+)?[{_Q_OPEN}]\s*(?:the\s+)?"
+    rf"(?P<term>[A-Z][\w&.\- ]{{0,40}}?)\s*[{_Q_CLOSE}]",
+)
+_DEFINITION = re.compile(
+    rf"[{_Q_OPEN}]\s*(?P<term>[A-Z0-9][^{_Q_CLOSE}\n]{{0,60}}?)\s*[{_Q_CLOSE}]\s*"
+    r"(?P<verb>means|shall mean|mean|has the meaning|shall have the meaning|have the meaning|"
+    r"includes|shall include|refers to|is defined)\b"
+)
+_INLINE_DEFINITION = re.compile(
+    rf"\(\s*(?:the\s+|each\s+(?:a|an)\s+|an?\s+)?[{_Q_OPEN}]\s*(?P<term>[A-Z][^{_Q_CLOSE}\n]{{0,50}}?)"
+    rf"\s*[{_Q_CLOSE}]\s*\)"
+)
+_NAME_CUT = re.compile(
+    r",|\s(?:a|an)\s+(?:company|corporation|limited|local|public|private|body|statutory|"
+    r"[A-Z][a-z]+\s+(?:corporation|company|limited))\b|\swhose\s|\sof\s+\d|\s\(company|"
+    r"\sincorporated\s|\swith\s+(?:its\s+)?(?:offices|principal|registered)|\shaving\s|\sacting\s|"
+    r"\s(?:registered|located)\s",
+    re.I,
+)
+_NAME_START = re.compile(
+    r"(?:\(\d\)|\b[Bb]etween:?|\bBETWEEN:?|\bAND\b|\band\b|\bby\s+and\s+between\b|;|:|\)\.?\s*\n)\s*"
+)
+_NOT_PARTY_TERMS = {
+    "agreement", "contract", "effective date", "party", "parties", "services", "service",
+    "commencement date", "deed", "order", "call-off contract", "framework agreement",
+    "order form", "term", "terms", "schedule", "exhibit", "the agreement",
+}
+_ORG_HINT = re.compile(
+    r"\b(Council|Ltd|Limited|plc|PLC|Inc|LLC|LLP|Corp|Corporation|Company|GmbH|S\.A\.|"
+    r"Authority|Trust|Partnership|Holdings|Services|Group|University|Borough|County)\b\.?"
+)
+
+
+def find_parties(layout: Layout, clauses: tuple[Clause, ...]) -> Parties:
+    text = layout.text
+    front_end = _front_end(clauses, len(text))
+    front = text[:front_end]
+    parties = _parties(front)
+    vocab = _vocabulary()
+    evidence: list[str] = []
+    if not parties:
+        parties = _fallback_parties(text, vocab)
+        if parties:
+            evidence.append("parties.fallback_role_words")
+    else:
+        evidence.append("parties.front_matter")
+    customer = _customer_role(parties, vocab)
+    counterparty = next((p.name for p in parties if p.role != customer), None)
+    contract_type = "jv" if _is_jv(layout, front, vocab) else "supplier"
+    evidence.append(f"contract_type.{contract_type}")
+    return Parties(
+        parties=tuple(parties),
+        definitions=find_definitions(layout),
+        contract_type=contract_type,
+        counterparty=counterparty,
+        customer_role=customer,
+        evidence=tuple(evidence),
+    )
+
+
+def find_definitions(layout: Layout) -> tuple[Definition, ...]:
+    """Defined terms with their definitions, the first definition of each term winning."""
+    text = layout.text
+    found: dict[str, Definition] = {}
+    matches = list(_DEFINITION.finditer(text))
+    for i, m in enumerate(matches):
+        term = " ".join(m.group("term").split())
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        end = min(end, m.start() + 900, _paragraph_end(text, m.end()))
+        if term.lower() not in found:
+            found[term.lower()] = Definition(
+                term=term,
+                text=" ".join(text[m.start() : end].split()),
+                start=m.start(),
+                end=end,
+                page=layout.page_at(m.start()),
+            )
+    for m in _INLINE_DEFINITION.finditer(text):
+        term = " ".join(m.group("term").split())
+        if term.lower() in found or term.lower() in _NOT_PARTY_TERMS or len(term) < 2:
+            continue
+        start = max(text.rfind(". ", 0, m.start()) + 2, text.rfind("\n", 0, m.start() - 200), 0)
+        end = text.find(". ", m.end())
+        end = len(text) if end < 0 else end + 1
+        found[term.lower()] = Definition(
+            term=term,
+            text=" ".join(text[start : min(end, start + 500)].split()),
+            start=m.start(),
+            end=m.end(),
+            page=layout.page_at(m.start()),
+        )
+    return tuple(sorted(found.values(), key=lambda d: d.start))
+
+
+def terms_used(text: str, definitions: tuple[Definition, ...]) -> tuple[str, ...]:
+    """The defined terms that occur in ``text`` (case-sensitive, whole words)."""
+    out = []
+    for d in definitions:
+        if len(d.term) > 1 and re.search(rf"(?<![\w-]){re.escape(d.term)}(?![\w-])", text):
+            out.append(d.term)
+    return tuple(out)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _vocabulary() -> dict[str, list[str]]:
+    return {r["id"]: r["phrases"] for r in load_rules("parties")}
+
+
+def _front_end(clauses: tuple[Clause, ...], default: int) -> int:
+    for c in clauses:
+        if c.kind not in ("unnumbered",):
+            return c.start
+    return min(default, 6000)
+
+
+def _paragraph_end(text: str, start: int) -> int:
+    # A definition runs to the end of its paragraph: a line ending a sentence.
+    m = re.search(r"[.;]\n", text[start:])
+    return start + m.end() if m else len(text)
+
+
+def _parties(front: str) -> list[Party]:
+    parties: list[Party] = []
+    seen_roles: set[str] = set()
+    for m in _ROLE.finditer(front):
+        role = " ".join(m.group("term").split()).strip(" .")
+        if role.lower() in _NOT_PARTY_TERMS or role in seen_roles:
+            continue
+        name = _name_before(front, m.start())
+        if not name:
+            continue
+        seen_roles.add(role)
+        parties.append(Party(name=name, role=role, start=m.start()))
+    return parties
+
+
+def _name_before(front: str, end: int) -> str | None:
+    window = front[max(0, end - 400) : end]
+    starts = list(_NAME_START.finditer(window))
+    chunk = window[starts[-1].end() :] if starts else window
+    # The chunk may hold "Kubient Inc., with offices … NY 10001": the name is its first part.
+    chunk = " ".join(chunk.split())
+    cut = _NAME_CUT.search(chunk)
+    name = chunk[: cut.start()] if cut else chunk
+    name = name.strip(" ,.;:-–")
+    name = re.sub(r"^(?:THIS\s+\w+.*?\s(?:BETWEEN|between)\s+)", "", name)
+    if not name or len(name) > 120:
+        return None
+    if not (_ORG_HINT.search(name) or name.isupper() or _title_case(name)):
+        return None
+    if name.endswith((" Inc", " Ltd", " Corp", " Co")):
+        name += "."
+    return name
+
+
+def _title_case(name: str) -> bool:
+    words = name.split()
+    return 0 < len(words) <= 8 and all(w[:1].isupper() or w.lower() in {"of", "and", "&", "the", "for"} for w in words)
+
+
+def _fallback_parties(text: str, vocab: dict[str, list[str]]) -> list[Party]:
+    counts = []
+    for role in vocab["parties.role_words"]:
+        n = len(re.findall(rf"\bthe {re.escape(role)}\b(?!\s+[A-Z])", text))
+        if n >= 3:
+            counts.append((n, role))
+    return [Party(name=role, role=role) for _, role in sorted(counts, reverse=True)[:3]]
+
+
+def _customer_role(parties: list[Party], vocab: dict[str, list[str]]) -> str | None:
+    customers = {w.lower() for w in vocab["parties.customer_roles"]}
+    for p in parties:
+        if "council" in p.name.lower() or p.role.lower() in customers:
+            return p.role
+    return None
+
+
+def _is_jv(layout: Layout, front: str, vocab: dict[str, list[str]]) -> bool:
+    head = " ".join(filter(None, [layout.title or "", front[:4000]])).lower()
+    return any(p in head for p in vocab["parties.jv_cues"])
