@@ -1,0 +1,241 @@
+"""All tables of the product (DESIGN.md §2), in one module.
+
+Conventions: datetimes are timezone-aware UTC (stored as naive UTC, see ``UTCDateTime``);
+JSON columns are reassigned, never mutated in place; the obligation's primary key is its
+stable ``obligation_id`` (derived from content, see ``pipeline.extract.obligation_key``), so
+that every re-run and every database computes the same identity.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that always comes back timezone-aware UTC, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json(default=list, **kw) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSONType, nullable=False, **kw))
+
+
+def _when(nullable: bool = True, index: bool = False, **kw) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index), **kw)
+
+
+# --- batches and documents --------------------------------------------------------------------
+
+
+class Run(SQLModel, table=True):
+    """One batch: an ``ingest-contracts`` or ``export-registry`` flow run."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow: str = "ingest-contracts"
+    flow_run_id: str | None = None
+    started_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    finished_at: datetime | None = _when()
+    status: str = "running"  # running | completed | failed
+    parameters: dict = _json(dict)
+    counts: dict = _json(dict)
+    failures: list = _json(list)
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source_file: str
+    path: str
+    sha256: str = Field(sa_column=Column(String(64), unique=True, nullable=False, index=True))
+    title: str | None = None
+    contract_type: str | None = None  # jv | supplier
+    counterparty: str | None = None
+    parties: list = _json(list)  # [{"name", "role"}]
+    definitions: list = _json(list)  # [{"term", "text", "page"}]
+    overrides: dict = _json(dict)  # user-given contract_type / counterparty
+    pages: int | None = None
+    status: str = "pending"  # pending | processed | failed
+    error_code: str | None = None
+    error_message: str | None = None
+    extractor_version: str | None = None
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    ingested_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    processed_at: datetime | None = _when()
+
+
+class Clause(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    position: int  # order in the document
+    ref: str
+    label: str
+    kind: str
+    depth: int = 0
+    parent_position: int | None = None
+    heading: str | None = None
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    unit: bool = False
+    categories: list = _json(list)
+    evidence: dict = _json(dict)  # category -> rule ids
+    page_start: int = 1
+    page_end: int = 1
+    bboxes: list = _json(list)  # [{"page", "bbox": [x0, top, x1, bottom]}]
+    extractor_version: str | None = None
+
+
+# --- obligations and their review -------------------------------------------------------------
+
+
+class ObligationBase(SQLModel):
+    categories: list = _json(list)
+    modality: str  # obligation | prohibition | permission
+    obligor: str | None = None
+    beneficiary: str | None = None
+    action: str = Field(default="", sa_column=Column(Text, nullable=False))
+    trigger: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    deadline_text: str | None = None
+    deadline_duration: str | None = None
+    deadline_business_days: bool | None = None
+    deadline_relation: str | None = None
+    deadline_anchor: str | None = None
+    deadline_date: str | None = None
+
+
+# A real Column object: version_id_col must name it (fastapi/sqlmodel#632).
+_VERSION = Column("version", Integer, nullable=False)
+
+
+class Obligation(ObligationBase, table=True):
+    id: str = Field(primary_key=True, max_length=40)  # the stable obligation_id
+    document_id: int = Field(foreign_key="document.id", index=True)
+    clause_id: int | None = Field(default=None, foreign_key="clause.id", index=True)
+    clause_ref: str
+    clause_heading: str | None = None
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    page: int | None = None
+    bboxes: list = _json(list)
+    confidence: float = 0.0
+    rules: dict = _json(dict)  # field -> rule ids
+    flags: list = _json(list)
+    cross_refs: list = _json(list)
+    terms: list = _json(list)
+    position: int = 0  # order in the document
+    status: str = Field(default="extracted", index=True)  # extracted|approved|corrected|rejected
+    origin: str = "extracted"  # extracted | reviewer
+    # What the latest extraction proposed where it disagrees with a reviewed obligation.
+    conflict: dict | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    stale: bool = False  # no longer produced by the current extractor
+    version: int = Field(default=1, sa_column=_VERSION)
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = _when()
+    extractor_version: str | None = None
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+    __mapper_args__ = {"version_id_col": _VERSION}  # optimistic locking (NOTES.md)
+
+
+class ObligationUpdate(SQLModel):
+    """The fields a reviewer may correct; applied with ``model_dump(exclude_unset=True)``."""
+
+    categories: list[str] | None = None
+    modality: str | None = None
+    obligor: str | None = None
+    beneficiary: str | None = None
+    action: str | None = None
+    trigger: str | None = None
+    deadline_text: str | None = None
+    deadline_duration: str | None = None
+    deadline_business_days: bool | None = None
+    deadline_relation: str | None = None
+    deadline_anchor: str | None = None
+    deadline_date: str | None = None
+
+
+class ReviewEvent(SQLModel, table=True):
+    """Append-only audit trail: one row per change (and one per approve / reject)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: str = Field(foreign_key="obligation.id", index=True)
+    user: str
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    action: str  # create | correct | approve | reject | reopen | merge | conflict
+    field: str | None = None
+    old: Any = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    new: Any = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(100), unique=True, nullable=False, index=True))
+    password_hash: str
+    role: str = "reviewer"  # reviewer | admin
+    active: bool = True
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for machine clients; only its SHA-256 is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    prefix: str  # first characters, to tell tokens apart in listings
+    created_by: str | None = None
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    last_used_at: datetime | None = _when()
+    revoked_at: datetime | None = _when()
+
+
+class ExportState(SQLModel, table=True):
+    """The high-water mark of a named export (e.g. the ``export-registry`` flow)."""
+
+    name: str = Field(primary_key=True)
+    high_water_mark: datetime | None = _when()
+    last_file: str | None = None
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

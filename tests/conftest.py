@@ -1,0 +1,54 @@
+"""Shared fixtures. Each test module may add its own; keep this file small."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DOCS = ROOT / "sample_docs"
+GOLD = SAMPLE_DOCS / "gold"
+CUAD = Path(os.environ.get("OBLIGATIONS_CUAD_DIR", ROOT.parent / "shared" / "cuad"))
+PG_URL = os.environ.get(
+    "OBLIGATIONS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A fresh SQLite file per test."""
+    return f"sqlite:///{tmp_path / 'obligations.db'}"
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            PG_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=2
+        ):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """An empty schema of its own on the PostgreSQL server, where one is reachable."""
+    if not postgres_available():
+        pytest.skip(f"no PostgreSQL server reachable at {PG_URL}")
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    yield url
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
