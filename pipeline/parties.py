@@ -131,7 +131,7 @@ def _vocabulary() -> dict[str, list[str]]:
 
 def _front_end(clauses: tuple[Clause, ...], default: int) -> int:
     for c in clauses:
-        if c.kind not in ("unnumbered",):
+        if c.kind not in ("unnumbered", "limb"):
             return c.start
     return min(default, 6000)
 
@@ -150,7 +150,7 @@ def _parties(front: str) -> list[Party]:
         if role.lower() in _NOT_PARTY_TERMS or role in seen_roles:
             continue
         name = _name_before(front, m.start())
-        if not name:
+        if not name or any(p.name == name for p in parties):
             continue
         seen_roles.add(role)
         parties.append(Party(name=name, role=role, start=m.start()))
@@ -158,19 +158,31 @@ def _parties(front: str) -> list[Party]:
 
 
 def _name_before(front: str, end: int) -> str | None:
-    window = front[max(0, end - 400) : end]
-    starts = list(_NAME_START.finditer(window))
-    chunk = window[starts[-1].end() :] if starts else window
+    window = front[max(0, end - 900) : end]
+    numbered = list(re.finditer(r"\(\d\)\s", window))  # "(2) NAME LTD, a company …"
+    if numbered:
+        chunk = window[numbered[-1].end() :]
+    else:
+        window = window[-400:]
+        starts = list(_NAME_START.finditer(window))
+        chunk = window[starts[-1].end() :] if starts else window
     # The chunk may hold "Kubient Inc., with offices … NY 10001": the name is its first part.
     chunk = " ".join(chunk.split())
     cut = _NAME_CUT.search(chunk)
     name = chunk[: cut.start()] if cut else chunk
     name = name.strip(" ,.;:-–")
+    if name.split()[:1] and name.split()[0].isupper() and len(name.split()[0]) > 1:
+        lower = re.search(r"\s[a-z]", name)  # "BIRCHESTER CITY COUNCIL of the Council House"
+        if lower:
+            name = name[: lower.start()].strip(" ,")
     name = re.sub(r"^(?:THIS\s+\w+.*?\s(?:BETWEEN|between)\s+)", "", name)
     if not name or len(name) > 120:
         return None
     if not (_ORG_HINT.search(name) or name.isupper() or _title_case(name)):
         return None
+    if name.isupper():  # "CLOUDLIGHT SOFTWARE LTD" → "Cloudlight Software Ltd"
+        name = " ".join(w if w in ("PLC", "LLP", "LLC", "UK", "NHS", "IT") else w.capitalize()
+                        for w in name.split())
     if name.endswith((" Inc", " Ltd", " Corp", " Co")):
         name += "."
     return name
@@ -199,5 +211,10 @@ def _customer_role(parties: list[Party], vocab: dict[str, list[str]]) -> str | N
 
 
 def _is_jv(layout: Layout, front: str, vocab: dict[str, list[str]]) -> bool:
-    head = " ".join(filter(None, [layout.title or "", front[:4000]])).lower()
+    # The title block, not the recitals: a supplier contract may recite the council's
+    # leaving its joint venture.
+    title_end = re.search(r"\bPARTIES\b|\(1\)|\bBETWEEN\b|\bbetween\b", front)
+    head = " ".join(
+        filter(None, [layout.title or "", front[: title_end.start() if title_end else 600]])
+    ).lower()
     return any(p in head for p in vocab["parties.jv_cues"])

@@ -179,7 +179,8 @@ class _Parser:
             nxt = lines[i + 1] if i + 1 < len(lines) else None
             if self._skip_toc(line):
                 continue
-            if line.table is None and self._opens(prev, line) and self._marker(line, prev, nxt):
+            opens = self._opens(prev, line) or self._stands_alone(line)
+            if line.table is None and opens and self._marker(line, prev, nxt):
                 continue
             self._text(line, prev)
         return self._freeze()
@@ -207,6 +208,12 @@ class _Parser:
         if end[-1:] in ".;:!?)”\"—–" or end.endswith((" and", " or", "and/or", ", but")):
             return not re.search(r"\b(Clause|Section|Schedule|paragraph|Article|Part)s?$", end)
         return self._heading_like(prev)
+
+    def _stands_alone(self, line: Line) -> bool:
+        """A SCHEDULE / EXHIBIT title in capitals or bold opens a container whatever came
+        before it (signature blocks end without punctuation)."""
+        m = _CONTAINER.match(line.text.strip())
+        return bool(m) and (m.group(1).isupper() or line.bold) and len(line.text) < 80
 
     def _heading_like(self, line: Line) -> bool:
         text = line.text.strip()
@@ -241,8 +248,12 @@ class _Parser:
             plausible = _follows(self.last_number, number) or (
                 line.bold and len(number) == 1 and _is_title(rest)
             )
-            # A bare number followed by lower-case text is a wrapped quantity, not numbering.
-            if plausible and not (rest[:1].islower() and not m.group(2)):
+            # A bare number followed by lower-case text is a wrapped quantity, not numbering,
+            # unless it is a sub-clause completing a stem (``31.1 … if:`` / ``31.1.1 an …``).
+            wrapped = rest[:1].islower() and not m.group(2)
+            completes = len(number) >= 2 and (prev is None or prev.text.rstrip()[-1:] in ":;") or (
+                prev is not None and prev.text.rstrip().endswith((" or", " and")))
+            if plausible and not (wrapped and not completes):
                 self._open_numbered(line, m.group(1).rstrip("."), number, rest, labelled=False)
                 return True
         if (m := _LIMB.match(text)) or (m := _LIMB_DOTTED.match(text)):
@@ -250,6 +261,11 @@ class _Parser:
                 return True
         if self._heading_like(line) and _is_title(text, 12) and nxt is not None:
             if _LIMB.match(nxt.text) is None and self._starts_numbered(nxt):
+                node = self.nodes[self.current] if self.current is not None else None
+                if self.awaiting_title and node is not None and node.heading is None:
+                    node.heading = text  # SCHEDULE 8 / EXIT MANAGEMENT / 1. INTRODUCTION
+                    self.awaiting_title = False
+                    return True
                 self.pending_heading = text
                 return True
         return False
