@@ -1,7 +1,417 @@
-"""Commands of this group (being written)."""
+"""``obligations review``, ``obligations users`` and ``obligations serve``: the review from the
+command line (for scripted bulk work), user management, and the web app.
+
+The commands only parse options and print; the work is done by ``models.review`` and
+``models.users``, whose errors become messages here.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import os
+import sys
+from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from cli.common import EXIT_USAGE, DbOption, console, fail, open_db
+
+USER_ENV = "OBLIGATIONS_USER"
+
+review_app = typer.Typer(
+    help="Review obligations: list, show, approve, reject, correct (ids may be given as "
+    "unique prefixes; '-' reads ids from stdin).",
+    no_args_is_help=True,
+)
+users_app = typer.Typer(help="Manage the reviewers and admins of the web app.",
+                        no_args_is_help=True)
+
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user", "-u",
+        help=f"Who is reviewing, for the audit trail (default: ${USER_ENV}, else your login).",
+        show_default=False,
+    ),
+]
+CommentOption = Annotated[
+    str | None, typer.Option("--comment", "-m", help="Why: kept in the audit trail.")
+]
+IdsArgument = Annotated[
+    list[str], typer.Argument(help="Obligation ids or unique prefixes; '-' reads them from stdin.")
+]
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.add_typer(review_app, name="review")
+    app.add_typer(users_app, name="users")
+    app.command("serve")(serve)
+
+
+def _user(user: str | None) -> str:
+    return user or os.environ.get(USER_ENV) or getpass.getuser()
+
+
+def _ids(ids: list[str]) -> list[str]:
+    if ids == ["-"]:
+        return [line.strip() for line in sys.stdin if line.strip()]
+    return ids
+
+
+def _resolve(session, prefix: str) -> str:
+    """The full id of an obligation from its id or a unique prefix (6 characters at least)."""
+    from sqlmodel import col, select
+
+    from models.models import Obligation
+
+    if session.get(Obligation, prefix) is not None:
+        return prefix
+    if len(prefix) >= 6:
+        found = list(session.exec(select(Obligation.id).where(col(Obligation.id).startswith(prefix))))
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            fail(f"the prefix {prefix!r} matches {len(found)} obligations: give more of the id")
+    fail(f"no obligation {prefix!r}")
+
+
+# --- review -----------------------------------------------------------------------------------
+
+
+@review_app.command("list")
+def list_(
+    document: Annotated[int | None, typer.Option(help="Only this document (its id).")] = None,
+    category: Annotated[str | None, typer.Option(help="exit | data_return | termination")] = None,
+    status: Annotated[
+        str, typer.Option(help="open (to review or flagged) | flagged | extracted | approved | "
+                          "corrected | rejected | all")
+    ] = "open",
+    obligor: Annotated[str | None, typer.Option(help="Only this obligor (e.g. Supplier).")] = None,
+    sort: Annotated[str, typer.Option(help="page | confidence | updated")] = "page",
+    ids: Annotated[bool, typer.Option("--ids", help="Print only the ids, one a line.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
+    db: DbOption = None,
+) -> None:
+    """The review queue, in review order."""
+    from models import review, session_scope
+
+    if status not in (*review.STATUSES, "open", "flagged", "all"):
+        fail(f"unknown status {status!r}", EXIT_USAGE)
+    filters = review.QueueFilter(
+        document_id=document, category=category, status=None if status == "all" else status,
+        obligor=obligor, sort=sort,
+    )
+    with session_scope(open_db(db)) as session:
+        rows = review.list_queue(session=session, filters=filters)
+    if ids:
+        for ob in rows:
+            print(ob.id)
+        return
+    if as_json:
+        for ob in rows:
+            print(json.dumps({"id": ob.id, "document_id": ob.document_id, "clause_ref": ob.clause_ref,
+                              "page": ob.page, **review.snapshot(ob), "version": ob.version,
+                              "conflict": ob.conflict, "stale": ob.stale}, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} obligation(s)", show_lines=False)
+    for column in ("id", "doc", "clause", "page", "obligor", "action", "deadline", "status"):
+        table.add_column(column)
+    for ob in rows:
+        flags = "".join(f" [yellow]{f}[/]" for f in ("conflict", "stale") if getattr(ob, f))
+        table.add_row(ob.id[:12], str(ob.document_id), ob.clause_ref, str(ob.page or ""),
+                      ob.obligor or "?", _short(ob.action, 60), ob.deadline_text or "",
+                      ob.status + flags)
+    console.print(table)
+
+
+def _short(text: str | None, n: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@review_app.command()
+def show(
+    obligation_id: Annotated[str, typer.Argument(help="The obligation id or a unique prefix.")],
+    db: DbOption = None,
+) -> None:
+    """One obligation: its fields, source, rule ids, the definitions it uses, its history."""
+    from rich.markup import escape
+
+    from models import Document, review, session_scope
+
+    with session_scope(open_db(db)) as session:
+        ob = review.get_obligation(session=session, obligation_id=_resolve(session, obligation_id))
+        document = session.get(Document, ob.document_id)
+        events = review.history(session=session, obligation_id=ob.id)
+        definitions = review.definitions_for(ob, document)
+    console.print(f"[bold]{escape(ob.id)}[/]  {escape(document.source_file)}  clause "
+                  f"{escape(ob.clause_ref)}  page {ob.page}  [bold]{ob.status}[/]  "
+                  f"version {ob.version}  origin {ob.origin}")
+    console.print(f"[dim]“{escape(ob.text)}”[/]")
+    table = Table(show_header=False, box=None)
+    for name, value in review.snapshot(ob).items():
+        if name != "status":
+            table.add_row(name, escape(json.dumps(value, ensure_ascii=False)))
+    console.print(table)
+    if ob.conflict:
+        console.print(f"[yellow]conflict[/] (re-extraction proposes): "
+                      f"{escape(json.dumps(ob.conflict, ensure_ascii=False))}")
+    if ob.stale:
+        console.print("[yellow]stale[/]: the current extractor no longer finds it")
+    console.print("[bold]rules[/]: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in ob.rules.items()))
+    if definitions:
+        console.print("[bold]definitions[/]:")
+        for d in definitions:
+            console.print(f"  [bold]{escape(d.get('term', ''))}[/]: {escape(d.get('text', ''))}")
+    console.print(f"[bold]history[/] ({len(events)}):")
+    for e in events:
+        change = f" {e.field}: {json.dumps(e.old)} → {json.dumps(e.new)}" if e.field else ""
+        note = f" — {e.comment}" if e.comment else ""
+        console.print(escape(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.user} {e.action}{change}{note}"))
+
+
+def _decide(action: str, ids: list[str], user: str | None, comment: str | None, db) -> None:
+    from models import review, session_scope
+
+    engine = open_db(db)
+    who, failed = _user(user), 0
+    for given in _ids(ids):
+        try:
+            with session_scope(engine) as session:
+                full = _resolve(session, given)
+                getattr(review, action)(session=session, obligation_id=full, user=who,
+                                        comment=comment)
+            console.print(f"{action}d {full}" if action != "reopen" else f"reopened {full}")
+        except review.ReviewError as exc:
+            failed += 1
+            console.print(f"[red]{given}: {exc}[/]")
+    if failed:
+        raise typer.Exit(1)
+
+
+@review_app.command()
+def approve(ids: IdsArgument, user: UserOption = None, comment: CommentOption = None,
+            db: DbOption = None) -> None:
+    """Approve one or more obligations (each in its own transaction; exit 1 if any failed)."""
+    _decide("approve", ids, user, comment, db)
+
+
+@review_app.command()
+def reject(ids: IdsArgument, user: UserOption = None, comment: CommentOption = None,
+           db: DbOption = None) -> None:
+    """Reject one or more obligations: a re-extraction never brings them back."""
+    _decide("reject", ids, user, comment, db)
+
+
+@review_app.command()
+def reopen(ids: IdsArgument, user: UserOption = None, comment: CommentOption = None,
+           db: DbOption = None) -> None:
+    """Put reviewed obligations back in the queue (their corrections stay)."""
+    _decide("reopen", ids, user, comment, db)
+
+
+@review_app.command()
+def correct(
+    obligation_id: Annotated[str, typer.Argument(help="The obligation id or a unique prefix.")],
+    categories: Annotated[str | None, typer.Option(help="Comma-separated: exit,data_return,termination")] = None,
+    modality: Annotated[str | None, typer.Option(help="obligation | prohibition | permission")] = None,
+    obligor: Annotated[str | None, typer.Option()] = None,
+    beneficiary: Annotated[str | None, typer.Option()] = None,
+    action: Annotated[str | None, typer.Option()] = None,
+    trigger: Annotated[str | None, typer.Option()] = None,
+    deadline_text: Annotated[str | None, typer.Option()] = None,
+    deadline_duration: Annotated[str | None, typer.Option(help="ISO-8601: P30D, P3M")] = None,
+    deadline_business_days: Annotated[bool | None, typer.Option(
+        "--deadline-business-days/--deadline-calendar-days", show_default=False)] = None,
+    deadline_relation: Annotated[str | None, typer.Option(help="within | before | after | ...")] = None,
+    deadline_anchor: Annotated[str | None, typer.Option()] = None,
+    deadline_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    version: Annotated[int | None, typer.Option(
+        help="The version you reviewed: refuse if someone changed it since.")] = None,
+    user: UserOption = None,
+    comment: CommentOption = None,
+    db: DbOption = None,
+) -> None:
+    """Correct fields of an obligation (an empty string clears one); status becomes corrected."""
+    from models import ObligationUpdate, review, session_scope
+
+    given = {
+        "modality": modality, "obligor": obligor, "beneficiary": beneficiary, "action": action,
+        "trigger": trigger, "deadline_text": deadline_text,
+        "deadline_duration": deadline_duration, "deadline_business_days": deadline_business_days,
+        "deadline_relation": deadline_relation, "deadline_anchor": deadline_anchor,
+        "deadline_date": deadline_date,
+    }
+    values = {k: (None if v == "" else v) for k, v in given.items() if v is not None}
+    if categories is not None:
+        values["categories"] = [c.strip() for c in categories.split(",") if c.strip()]
+    if not values:
+        fail("nothing to correct: give at least one field option (see --help)", EXIT_USAGE)
+    try:
+        with session_scope(open_db(db)) as session:
+            full = _resolve(session, obligation_id)
+            ob = review.correct(session=session, obligation_id=full,
+                                update=ObligationUpdate(**values), user=_user(user),
+                                expected_version=version, comment=comment)
+            status, new_version = ob.status, ob.version
+    except review.ReviewError as exc:
+        fail(str(exc))
+    console.print(f"corrected {full} ({', '.join(values)}); status {status}, version {new_version}")
+
+
+@review_app.command()
+def events(
+    since: Annotated[str | None, typer.Option(help="Only events at or after this ISO-8601 time.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv")] = "jsonl",
+    db: DbOption = None,
+) -> None:
+    """Export the audit trail (every review event), oldest first, to stdout."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from models import ReviewEvent, session_scope
+
+    query = select(ReviewEvent).order_by(ReviewEvent.at, ReviewEvent.id)
+    if since:
+        try:
+            moment = datetime.fromisoformat(since)
+        except ValueError:
+            fail(f"--since {since!r} is not an ISO-8601 time", EXIT_USAGE)
+        query = query.where(ReviewEvent.at >= (moment if moment.tzinfo else moment.replace(tzinfo=UTC)))
+    if fmt not in ("jsonl", "csv"):
+        fail(f"unknown format {fmt!r}: jsonl or csv", EXIT_USAGE)
+    with session_scope(open_db(db)) as session:
+        rows = [
+            {"id": e.id, "obligation_id": e.obligation_id, "user": e.user, "at": e.at.isoformat(),
+             "action": e.action, "field": e.field, "old": e.old, "new": e.new,
+             "comment": e.comment}
+            for e in session.exec(query)
+        ]
+    if fmt == "jsonl":
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v) if k in ("old", "new") else v for k, v in row.items()})
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def _password(password_stdin: bool, confirm: bool = True) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The login name.")],
+    role: Annotated[str, typer.Option(help="reviewer | admin")] = "reviewer",
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from the first line of stdin.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a user; the password is asked for (or read from stdin) and stored hashed."""
+    from models import session_scope, users
+
+    password = _password(password_stdin)
+    try:
+        with session_scope(open_db(db)) as session:
+            users.add_user(session=session, name=name, password=password, role=role)
+    except users.UserError as exc:
+        fail(str(exc))
+    console.print(f"added {role} {name}")
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """The users, their roles and whether they are active."""
+    from models import session_scope, users
+
+    with session_scope(open_db(db)) as session:
+        people = users.list_users(session=session)
+    table = Table()
+    for column in ("name", "role", "active", "created"):
+        table.add_column(column)
+    for p in people:
+        table.add_row(p.name, p.role, "yes" if p.active else "no", f"{p.created_at:%Y-%m-%d}")
+    console.print(table)
+
+
+@users_app.command("deactivate")
+def users_deactivate(name: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
+    """Deactivate a user: they cannot log in, and their open sessions end."""
+    from models import session_scope, users
+
+    try:
+        with session_scope(open_db(db)) as session:
+            users.deactivate_user(session=session, name=name)
+    except users.UserError as exc:
+        fail(str(exc))
+    console.print(f"deactivated {name}")
+
+
+@users_app.command("activate")
+def users_activate(name: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
+    """Let a deactivated user log in again."""
+    from models import session_scope, users
+
+    try:
+        with session_scope(open_db(db)) as session:
+            users.set_active(session=session, name=name, active=True)
+    except users.UserError as exc:
+        fail(str(exc))
+    console.print(f"activated {name}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    name: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set a user's password; their open sessions end."""
+    from models import session_scope, users
+
+    password = _password(password_stdin)
+    try:
+        with session_scope(open_db(db)) as session:
+            users.set_password(session=session, name=name, password=password)
+    except users.UserError as exc:
+        fail(str(exc))
+    console.print(f"password of {name} changed")
+
+
+# --- serve ------------------------------------------------------------------------------------
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    secure_cookies: Annotated[bool | None, typer.Option(
+        "--secure-cookies/--no-secure-cookies",
+        help="Send the session cookie over HTTPS only (default: on, except on a loopback "
+        "address, or as $OBLIGATIONS_SECURE_COOKIES says).", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Run the review web app (put it behind an HTTPS reverse proxy when not on localhost)."""
+    import uvicorn
+
+    from web.app import create_app
+    from web.security import SECURE_COOKIE_ENV, is_loopback, secure_cookies_default
+
+    if secure_cookies is None and SECURE_COOKIE_ENV not in os.environ:
+        secure_cookies = not is_loopback(host)
+    secure = secure_cookies_default(secure_cookies)
+    open_db(db)
+    app = create_app(db, secure_cookies=secure)
+    console.print(f"serving on http://{host}:{port} "
+                  f"(session cookie {'Secure: HTTPS only' if secure else 'not Secure: plain HTTP'})")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
