@@ -1,7 +1,209 @@
-"""Commands of this group (being written)."""
+"""``obligations ingest`` and ``obligations status``.
+
+``ingest`` runs the Prefect flow ``ingest-contracts``; ``status`` only reads the database and
+never imports Prefect, so it answers in well under a second (NOTES.md: a flow costs seconds
+of start-up).
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.table import Table
+
+from cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, DbOption, console, fail, open_db
+
+if TYPE_CHECKING:
+    from flows.ingest import IngestSummary
+
+CATEGORIES = ("exit", "data_return", "termination")
+
+
+class ContractType(StrEnum):
+    jv = "jv"
+    supplier = "supplier"
+
+
+def ingest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="PDF files, or folders searched recursively for *.pdf.",
+            exists=True,
+            show_default=False,
+        ),
+    ],
+    db: DbOption = None,
+    contract_type: Annotated[
+        ContractType | None,
+        typer.Option("--contract-type", help="Override the contract type the text suggests."),
+    ] = None,
+    counterparty: Annotated[
+        str | None,
+        typer.Option("--counterparty", help="Override the counterparty the text suggests."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Processes parsing PDFs in parallel (default: CPU count)."
+        ),
+    ] = None,
+) -> None:
+    """Read contract PDFs and store their clauses and obligations.
+
+    Runs the Prefect flow ingest-contracts. Documents already processed by this extractor
+    version are skipped; a document that cannot be read is recorded as failed and the others
+    are still stored. Exit status: 0 all processed, 1 some failed, 2 usage error.
+    """
+    open_db(db)  # a clear error before Prefect starts, if the database is unreachable
+    # Prefect's INFO lines would tear through the progress bar; the summary says it all.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows.ingest import MissingPath, run_ingest
+
+    with Progress(
+        TextColumn("[bold]ingest[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("starting Prefect…", total=None)
+
+        def on_progress(p) -> None:
+            last = p.outcome
+            text = f"{last.source_file}: {last.status}" if last else "parsing…"
+            bar.update(task, total=p.total, completed=p.done, description=text)
+
+        try:
+            summary = run_ingest(
+                [str(p) for p in paths],
+                db_url=db,
+                contract_type=contract_type.value if contract_type else None,
+                counterparty=counterparty,
+                workers=workers,
+                on_progress=on_progress,
+            )
+        except MissingPath as exc:
+            fail(str(exc), EXIT_USAGE)
+        bar.update(task, description="done")
+
+    print_summary(summary)
+    raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
+def print_summary(summary: IngestSummary) -> None:
+    docs = Table(title=f"Run {summary.run_id}: documents", title_justify="left")
+    docs.add_column("file", overflow="ellipsis", no_wrap=True, max_width=40)
+    docs.add_column("status", no_wrap=True)
+    for name in ("pages", "clauses", "obligations"):
+        docs.add_column(name, justify="right", no_wrap=True)
+    style = {"processed": "green", "skipped": "dim", "failed": "bold red"}
+    for d in summary.documents:
+        docs.add_row(
+            d.source_file, f"[{style.get(d.status, '')}]{d.status}[/]",
+            str(d.pages or ""), str(d.clauses), str(d.obligations),
+        )
+    console.print(docs)
+    if summary.failed:
+        failures = Table(title="Failed documents", title_justify="left")
+        failures.add_column("file", no_wrap=True)
+        failures.add_column("code", no_wrap=True)
+        failures.add_column("reason")
+        for d in summary.failed:
+            failures.add_row(d.source_file, d.error_code or "", d.reason or "")
+        console.print(failures)
+
+    cats = Table(title="Clauses and obligations per category", title_justify="left")
+    cats.add_column("category")
+    cats.add_column("clauses", justify="right")
+    cats.add_column("obligations", justify="right")
+    for cat in CATEGORIES:
+        cats.add_row(cat, str(summary.counts.clauses.get(cat, 0)),
+                     str(summary.counts.obligations.get(cat, 0)))
+    cats.add_row("[bold]any of them[/]", f"[bold]{summary.counts.n_categorised}[/]",
+                 f"[bold]{summary.counts.n_obligations}[/]")
+    console.print(cats)
+
+    rate = f", {summary.pages / summary.seconds:.1f} pages/s" if summary.pages else ""
+    console.print(
+        f"{len(summary.processed)} processed, {len(summary.skipped)} skipped, "
+        f"{len(summary.failed)} failed in {summary.seconds:.1f} s{rate}"
+        f" (extractor {summary.extractor_version})."
+    )
+    if summary.failed:
+        console.print(
+            "[bold red]Some documents failed;[/] the others are stored. "
+            "Fix or remove the failed files and run ingest again."
+        )
+
+
+def status(db: DbOption = None) -> None:
+    """Show the documents (status, pages, counts per category), failures and the last runs."""
+    from models import session_scope
+    from models.store import list_documents, list_runs, summary_counts
+
+    engine = open_db(db)
+    with session_scope(engine) as session:
+        documents = list_documents(session=session)
+        counts = summary_counts(session=session)
+        runs = list_runs(session=session, limit=5)
+
+    if not documents:
+        console.print("No documents yet. Run [bold]obligations ingest PATH[/] first.")
+    else:
+        table = Table(
+            title="Documents", title_justify="left", caption_justify="left",
+            caption="exit, data (return), term.(ination): obligations per category",
+        )
+        table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=24)
+        table.add_column("status", no_wrap=True)
+        for name in ("pages", "clauses", "exit", "data", "term."):
+            table.add_column(name, justify="right", no_wrap=True)
+        for d in documents:
+            c = counts.get(d.id)
+            per_cat = [
+                str(c.obligations.get(cat, 0)) if c else "-"
+                for cat in CATEGORIES
+            ]
+            colour = {"processed": "green", "failed": "bold red"}.get(d.status, "")
+            table.add_row(
+                d.source_file, f"[{colour}]{d.status}[/]" if colour else d.status,
+                str(d.pages or ""), str(c.n_clauses if c else 0), *per_cat,
+            )
+        console.print(table)
+
+    failed = [d for d in documents if d.status == "failed"]
+    if failed:
+        table = Table(title="Failures", title_justify="left")
+        table.add_column("file")
+        table.add_column("code")
+        table.add_column("reason")
+        for d in failed:
+            table.add_row(d.source_file, d.error_code or "", d.error_message or "")
+        console.print(table)
+
+    if runs:
+        table = Table(title="Last runs", title_justify="left")
+        for name in ("run", "started (UTC)", "status", "processed", "skipped", "failed",
+                     "seconds"):
+            table.add_column(name)
+        for r in runs:
+            table.add_row(
+                str(r.id), r.started_at.strftime("%Y-%m-%d %H:%M:%S"), r.status,
+                *(str(r.counts.get(k, "")) for k in ("processed", "skipped", "failed",
+                                                     "seconds")),
+            )
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("ingest")(ingest)
+    app.command("status")(status)

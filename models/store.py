@@ -1,0 +1,587 @@
+"""Database functions for ingest: documents, clauses, obligations, runs.
+
+Every function takes a keyword-only ``session`` and leaves the transaction to the caller
+(``models.db.session_scope``), so that one document is stored in one transaction: either all
+of its rows change or none do.
+
+The re-extraction rule (DESIGN.md §2, issue 4) lives in ``store_extraction``:
+
+- same SHA-256 and same extractor version already processed: nothing happens;
+- otherwise the clauses are replaced and every obligation candidate is reconciled with what
+  the database holds. Unreviewed obligations follow the extractor (updated, or deleted when no
+  longer produced; marked stale instead when they have review events). Reviewed obligations
+  (approved, corrected, rejected, or added by a reviewer) are never overwritten: a candidate
+  that matches one is merged into it, its disagreeing values are kept in
+  ``Obligation.conflict`` and announced by a ``ReviewEvent(action="conflict")``; a rejected
+  one is never resurrected; one no longer produced is marked ``stale``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from difflib import SequenceMatcher
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from models.models import Clause, Document, Obligation, ReviewEvent, Run, utcnow
+from pipeline.types import CATEGORIES, Extraction
+
+# pipeline.extract (spaCy, pdfplumber) is imported where it is used, so that read-only
+# commands such as ``obligations status`` start quickly.
+
+REVIEWED = frozenset({"approved", "corrected", "rejected"})
+EXTRACTOR_USER = "extractor"
+# Candidates with the same clause ref whose normalised text is at least this similar to a
+# reviewed obligation are the same obligation, re-worded by a change in the extractor.
+NEAR_IDENTICAL = 0.9
+
+# The fields a reviewer may correct: where a new candidate disagrees on one of these with a
+# reviewed obligation, the disagreement is a conflict to flag, never a silent overwrite.
+REVIEW_FIELDS = (
+    "categories", "modality", "obligor", "beneficiary", "action", "trigger",
+    "deadline_text", "deadline_duration", "deadline_business_days", "deadline_relation",
+    "deadline_anchor", "deadline_date",
+)
+
+
+def is_reviewed(obligation: Obligation) -> bool:
+    return obligation.status in REVIEWED or obligation.origin == "reviewer"
+
+
+# --- lookups -------------------------------------------------------------------------------
+
+
+def get_document_by_sha256(*, session: Session, sha256: str) -> Document | None:
+    return session.exec(select(Document).where(Document.sha256 == sha256)).first()
+
+
+def processed_sha256s(*, session: Session, extractor_version: str) -> set[str]:
+    """The documents that need no work: already processed by this extractor version."""
+    rows = session.exec(
+        select(Document.sha256).where(
+            Document.status == "processed", Document.extractor_version == extractor_version
+        )
+    )
+    return set(rows)
+
+
+def is_current(document: Document | None, extractor_version: str) -> bool:
+    return (
+        document is not None
+        and document.status == "processed"
+        and document.extractor_version == extractor_version
+    )
+
+
+# --- from an extraction to rows ------------------------------------------------------------
+
+
+def _clause_rows(extraction: Extraction) -> list[dict[str, Any]]:
+    layout = extraction.layout
+    by_clause = {c.clause: c for c in extraction.classifications}
+    rows = []
+    for clause in extraction.clauses:
+        classification = by_clause.get(clause.index)
+        rows.append(
+            dict(
+                position=clause.index,
+                ref=clause.ref,
+                label=clause.label,
+                kind=clause.kind,
+                depth=clause.depth,
+                parent_position=clause.parent,
+                heading=clause.heading,
+                text=clause.own_text(layout.text),
+                unit=clause.unit,
+                categories=list(classification.categories) if classification else [],
+                evidence=(
+                    {k: list(v) for k, v in classification.evidence.items()}
+                    if classification
+                    else {}
+                ),
+                page_start=clause.page_start,
+                page_end=clause.page_end,
+                bboxes=[
+                    {"page": b.page, "bbox": list(b.bbox)}
+                    for b in layout.boxes(clause.start, clause.span_end)
+                ],
+                extractor_version=extraction.extractor_version,
+            )
+        )
+    return rows
+
+
+def _heading_of(extraction: Extraction, index: int) -> str | None:
+    """The unit's own heading, else the nearest ancestor's ("23.4" under "23 Exit")."""
+    clauses = extraction.clauses
+    seen: set[int] = set()
+    node: int | None = index
+    while node is not None and node not in seen and 0 <= node < len(clauses):
+        seen.add(node)
+        if clauses[node].heading:
+            return clauses[node].heading
+        node = clauses[node].parent
+    return None
+
+
+def _obligation_rows(extraction: Extraction, sha256: str) -> list[dict[str, Any]]:
+    from pipeline.extract import normalise_text, obligation_key
+
+    occurrences: Counter[tuple[str, str]] = Counter()
+    rows = []
+    for position, ob in enumerate(extraction.obligations):
+        # Keyed on the normalised text, as obligation_key is: two sentences differing only in
+        # punctuation would otherwise get the same id.
+        key = (ob.ref, normalise_text(ob.text))
+        occurrence = occurrences[key]
+        occurrences[key] += 1
+        deadline = ob.deadline.as_dict() if ob.deadline else {}
+        rows.append(
+            dict(
+                id=obligation_key(sha256, ob.ref, ob.text, occurrence),
+                clause_position=ob.clause,
+                clause_ref=ob.ref,
+                clause_heading=_heading_of(extraction, ob.unit),
+                categories=list(ob.categories),
+                modality=ob.modality,
+                obligor=ob.obligor,
+                beneficiary=ob.beneficiary,
+                action=ob.action,
+                trigger=ob.trigger,
+                deadline_text=deadline.get("text"),
+                deadline_duration=deadline.get("duration"),
+                deadline_business_days=deadline.get("business_days"),
+                deadline_relation=deadline.get("relation"),
+                deadline_anchor=deadline.get("anchor"),
+                deadline_date=deadline.get("date"),
+                text=ob.text,
+                page=ob.page,
+                bboxes=[{"page": b.page, "bbox": list(b.bbox)} for b in ob.boxes],
+                confidence=ob.confidence,
+                rules={k: list(v) for k, v in ob.rules.items()},
+                flags=list(ob.flags),
+                cross_refs=[
+                    {"text": r.text, "target": r.target, "resolved": r.resolved}
+                    for r in ob.cross_refs
+                ],
+                terms=list(ob.terms),
+                position=position,
+                extractor_version=extraction.extractor_version,
+            )
+        )
+    return rows
+
+
+def _document_fields(extraction: Extraction, source_file: str) -> dict[str, Any]:
+    layout, parties = extraction.layout, extraction.parties
+    return dict(
+        title=layout.title or source_file.rsplit(".", 1)[0],
+        contract_type=parties.contract_type,
+        counterparty=parties.counterparty,
+        parties=[{"name": p.name, "role": p.role} for p in parties.parties],
+        definitions=[{"term": d.term, "text": d.text, "page": d.page} for d in parties.definitions],
+        pages=len(layout.pages),
+    )
+
+
+# --- storing -------------------------------------------------------------------------------
+
+
+@dataclass
+class Reconciliation:
+    """What ``store_extraction`` did to the obligations of one document."""
+
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    merged: int = 0
+    conflicts: int = 0
+    stale: int = 0
+    dropped_rejected: int = 0
+    skipped: bool = False
+
+
+@dataclass
+class Stored:
+    document: Document
+    changes: Reconciliation
+
+
+def store_extraction(
+    *,
+    session: Session,
+    extraction: Extraction,
+    sha256: str,
+    source_file: str,
+    path: str,
+    run_id: int | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Document:
+    """Store one document's extraction under the re-extraction rule (module docstring).
+    The caller owns the transaction; nothing is committed here."""
+    return reconcile_extraction(
+        session=session, extraction=extraction, sha256=sha256, source_file=source_file,
+        path=path, run_id=run_id, overrides=overrides,
+    ).document
+
+
+def reconcile_extraction(
+    *,
+    session: Session,
+    extraction: Extraction,
+    sha256: str,
+    source_file: str,
+    path: str,
+    run_id: int | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Stored:
+    """``store_extraction``, also saying what changed (for run summaries and tests)."""
+    document = get_document_by_sha256(session=session, sha256=sha256)
+    if is_current(document, extraction.extractor_version):
+        return Stored(document, Reconciliation(skipped=True))
+
+    now = utcnow()
+    fields = _document_fields(extraction, source_file)
+    if document is None:
+        document = Document(sha256=sha256, source_file=source_file, path=path)
+    document.sqlmodel_update(
+        dict(
+            fields,
+            source_file=source_file,
+            path=path,
+            overrides=dict(overrides or {}),
+            status="processed",
+            error_code=None,
+            error_message=None,
+            extractor_version=extraction.extractor_version,
+            run_id=run_id,
+            processed_at=now,
+        )
+    )
+    session.add(document)
+    session.flush()
+
+    old_clause_refs = dict(
+        session.exec(
+            select(Clause.id, Clause.ref).where(Clause.document_id == document.id)
+        ).all()
+    )
+    new_clauses = [Clause(document_id=document.id, **row) for row in _clause_rows(extraction)]
+    session.add_all(new_clauses)
+    session.flush()
+    clause_by_position = {c.position: c.id for c in new_clauses}
+    clause_by_ref: dict[str, int] = {}
+    for c in new_clauses:
+        clause_by_ref.setdefault(c.ref, c.id)
+
+    result = _reconcile_obligations(
+        session=session,
+        document=document,
+        candidates=_obligation_rows(extraction, sha256),
+        clause_by_position=clause_by_position,
+        clause_by_ref=clause_by_ref,
+        old_clause_refs=old_clause_refs,
+        extractor_version=extraction.extractor_version,
+        now=now,
+    )
+    session.flush()
+    if old_clause_refs:
+        session.execute(delete(Clause).where(col(Clause.id).in_(list(old_clause_refs))))
+    return Stored(document, result)
+
+
+def _reconcile_obligations(
+    *,
+    session: Session,
+    document: Document,
+    candidates: list[dict[str, Any]],
+    clause_by_position: dict[int, int],
+    clause_by_ref: dict[str, int],
+    old_clause_refs: dict[int, str],
+    extractor_version: str,
+    now: datetime,
+) -> Reconciliation:
+    result = Reconciliation()
+    existing = list(
+        session.exec(select(Obligation).where(Obligation.document_id == document.id))
+    )
+    with_events = set(
+        session.exec(
+            select(ReviewEvent.obligation_id)
+            .where(col(ReviewEvent.obligation_id).in_([o.id for o in existing]))
+            .distinct()
+        )
+    ) if existing else set()
+
+    pending = {c["id"]: c for c in candidates}
+    reviewed = [o for o in existing if is_reviewed(o)]
+    unreviewed = [o for o in existing if not is_reviewed(o)]
+
+    def repoint(ob: Obligation) -> int | None:
+        ref = old_clause_refs.get(ob.clause_id) if ob.clause_id else None
+        return clause_by_ref.get(ref or ob.clause_ref) or clause_by_ref.get(ob.clause_ref)
+
+    # Reviewed obligations first: they claim their candidates before anything else can,
+    # by identity first, then (for those left) by near-identical text in the same clause.
+    matches = {ob.id: pending.pop(ob.id) for ob in reviewed if ob.id in pending}
+    for ob in reviewed:
+        if ob.id not in matches:
+            matches[ob.id] = _pop_near_identical(pending, ob)
+    for ob in reviewed:
+        ob.clause_id = repoint(ob)
+        match = matches[ob.id]
+        if match is None:
+            if ob.origin != "reviewer" and not ob.stale:
+                # A reviewer's own addition was never produced, so it cannot stop being.
+                ob.stale = True
+                result.stale += 1
+            session.add(ob)
+            continue
+        ob.stale = False
+        if ob.status == "rejected":
+            result.dropped_rejected += 1
+            session.add(ob)
+            continue
+        result.merged += 1
+        proposed = _disagreements(session=session, obligation=ob, candidate=match)
+        if proposed != (ob.conflict or {}):
+            for name, value in proposed.items():
+                if (ob.conflict or {}).get(name, _MISSING) == value:
+                    continue  # already flagged for this very value
+                session.add(
+                    ReviewEvent(
+                        obligation_id=ob.id,
+                        user=EXTRACTOR_USER,
+                        at=now,
+                        action="conflict",
+                        field=name,
+                        old=getattr(ob, name),
+                        new=value,
+                        comment=f"extractor {extractor_version} proposes a different value",
+                    )
+                )
+                result.conflicts += 1
+            ob.conflict = proposed or None
+        session.add(ob)
+
+    deleted: list[str] = []
+    for ob in unreviewed:
+        candidate = pending.pop(ob.id, None)
+        if candidate is not None:
+            clause_position = candidate.pop("clause_position")
+            ob.sqlmodel_update(candidate)
+            ob.clause_id = clause_by_position.get(clause_position)
+            ob.stale = False
+            ob.conflict = None
+            ob.updated_at = now
+            session.add(ob)
+            result.updated += 1
+        elif ob.id in with_events:
+            ob.clause_id = repoint(ob)
+            ob.stale = True
+            session.add(ob)
+            result.stale += 1
+        else:
+            deleted.append(ob.id)
+    if deleted:
+        for ob in unreviewed:
+            if ob.id in deleted:
+                session.expunge(ob)
+        session.execute(delete(Obligation).where(col(Obligation.id).in_(deleted)))
+        result.deleted = len(deleted)
+
+    for candidate in pending.values():
+        clause_position = candidate.pop("clause_position")
+        session.add(
+            Obligation(
+                document_id=document.id,
+                clause_id=clause_by_position.get(clause_position),
+                created_at=now,
+                updated_at=now,
+                **candidate,
+            )
+        )
+        result.inserted += 1
+    return result
+
+
+_MISSING = object()
+
+
+def _pop_near_identical(pending: dict[str, dict], ob: Obligation) -> dict | None:
+    """The candidate with the same clause ref and near-identical normalised text, if any."""
+    from pipeline.extract import normalise_text
+
+    target = normalise_text(ob.text)
+    best_id, best = None, NEAR_IDENTICAL
+    for cid, cand in pending.items():
+        if cand["clause_ref"] != ob.clause_ref:
+            continue
+        ratio = SequenceMatcher(None, target, normalise_text(cand["text"])).ratio()
+        if ratio >= best:
+            best_id, best = cid, ratio
+    return pending.pop(best_id) if best_id is not None else None
+
+
+def _disagreements(
+    *, session: Session, obligation: Obligation, candidate: dict[str, Any]
+) -> dict[str, Any]:
+    """The review fields on which the candidate differs from the reviewed obligation.
+
+    A value the reviewer already corrected away from (the ``old`` of one of their
+    ``correct`` events) is not a new conflict: they have seen it and decided.
+    """
+    corrected_from: dict[str, list[Any]] = {}
+    for event in session.exec(
+        select(ReviewEvent).where(
+            ReviewEvent.obligation_id == obligation.id, ReviewEvent.action == "correct"
+        )
+    ):
+        if event.field:
+            corrected_from.setdefault(event.field, []).append(event.old)
+    out = {}
+    for name in REVIEW_FIELDS:
+        proposed, current = candidate.get(name), getattr(obligation, name)
+        if proposed == current or proposed in corrected_from.get(name, []):
+            continue
+        out[name] = proposed
+    return out
+
+
+def record_failure(
+    *,
+    session: Session,
+    sha256: str,
+    source_file: str,
+    path: str,
+    error_code: str,
+    error_message: str,
+    run_id: int | None,
+    extractor_version: str | None = None,
+) -> Document:
+    """Mark the document failed with a reason. Rows of an earlier successful extraction (and
+    their review) are kept; the next ingest tries again."""
+    document = get_document_by_sha256(session=session, sha256=sha256)
+    if document is None:
+        document = Document(
+            sha256=sha256, source_file=source_file, path=path, extractor_version=extractor_version
+        )
+    document.sqlmodel_update(
+        dict(
+            source_file=source_file,
+            path=path,
+            status="failed",
+            error_code=error_code,
+            error_message=error_message,
+            run_id=run_id,
+        )
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+
+def create_run(
+    *, session: Session, parameters: dict[str, Any], flow_run_id: str | None = None,
+    flow: str = "ingest-contracts",
+) -> Run:
+    run = Run(flow=flow, flow_run_id=flow_run_id, parameters=parameters)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    *, session: Session, run_id: int, counts: dict[str, Any], failures: list[dict[str, Any]]
+) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise LookupError(f"no run with id {run_id}")
+    run.counts = dict(counts)
+    run.failures = list(failures)
+    run.status = "failed" if failures else "completed"
+    run.finished_at = utcnow()
+    session.add(run)
+    session.flush()
+    return run
+
+
+def list_runs(*, session: Session, limit: int = 5) -> list[Run]:
+    return list(session.exec(select(Run).order_by(col(Run.id).desc()).limit(limit)))
+
+
+# --- summaries -----------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryCounts:
+    clauses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    obligations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    n_clauses: int = 0
+    n_categorised: int = 0  # clauses in at least one category
+    n_obligations: int = 0
+
+
+def summary_counts(
+    *, session: Session, document_ids: list[int] | None = None
+) -> dict[int, CategoryCounts]:
+    """Clauses and obligations per category, per document. JSON lists are counted in
+    Python so the same code runs on SQLite and PostgreSQL."""
+    out: dict[int, CategoryCounts] = {}
+
+    def scoped(stmt, column):
+        return stmt.where(col(column).in_(document_ids)) if document_ids is not None else stmt
+
+    for doc_id, categories in session.exec(
+        scoped(select(Clause.document_id, Clause.categories), Clause.document_id)
+    ):
+        counts = out.setdefault(doc_id, CategoryCounts())
+        counts.n_clauses += 1
+        counts.n_categorised += bool(categories)
+        for cat in categories or []:
+            counts.clauses[cat] = counts.clauses.get(cat, 0) + 1
+    for doc_id, categories in session.exec(
+        scoped(
+            select(Obligation.document_id, Obligation.categories).where(
+                Obligation.status != "rejected"
+            ),
+            Obligation.document_id,
+        )
+    ):
+        counts = out.setdefault(doc_id, CategoryCounts())
+        counts.n_obligations += 1
+        for cat in categories or []:
+            counts.obligations[cat] = counts.obligations.get(cat, 0) + 1
+    return out
+
+
+def total_counts(counts: dict[int, CategoryCounts]) -> CategoryCounts:
+    total = CategoryCounts()
+    for c in counts.values():
+        total.n_clauses += c.n_clauses
+        total.n_categorised += c.n_categorised
+        total.n_obligations += c.n_obligations
+        for cat, n in c.clauses.items():
+            total.clauses[cat] = total.clauses.get(cat, 0) + n
+        for cat, n in c.obligations.items():
+            total.obligations[cat] = total.obligations.get(cat, 0) + n
+    return total
+
+
+def list_documents(*, session: Session) -> list[Document]:
+    return list(session.exec(select(Document).order_by(Document.source_file, Document.id)))
+
+
+def row_counts(*, session: Session) -> dict[str, int]:
+    """Rows per table: what a re-run must leave unchanged."""
+    return {
+        model.__tablename__: session.exec(select(func.count()).select_from(model)).one()
+        for model in (Document, Clause, Obligation, ReviewEvent, Run)
+    }
