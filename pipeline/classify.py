@@ -31,6 +31,7 @@ class _Rules:
     rules: dict[str, dict]
     matchers: dict[str, PhraseMatcher]  # scope -> matcher (match ids "rule|slot")
     exclude: tuple[str, ...]
+    exclude_exact: frozenset[str]
     dampen: tuple[dict, ...]
 
 
@@ -41,6 +42,7 @@ def _compiled() -> _Rules:
     matchers = {scope: PhraseMatcher(nlp.vocab, attr="LOWER") for scope in _SCOPES}
     threshold = 2.0
     exclude: list[str] = []
+    exclude_exact: set[str] = set()
     dampen: list[dict] = []
     for rule in load_rules("categories"):
         kind = rule.get("kind", "phrase")
@@ -55,6 +57,7 @@ def _compiled() -> _Rules:
             raise RuleError(f"categories.jsonl {rule['id']}: unknown scope {scope!r}")
         if kind == "exclude":
             exclude.append(rule["id"])
+            exclude_exact.update(p.lower() for p in rule["phrases"])
             slots = {"phrases": rule["phrases"]}
         elif kind == "phrase":
             slots = {"phrases": rule["phrases"]}
@@ -71,7 +74,7 @@ def _compiled() -> _Rules:
                 matchers[scope].add(f"{rule['id']}|{slot}", patterns)
                 if slot == "requires":  # the cue may stand in a heading above the unit
                     matchers["context"].add(f"{rule['id']}|{slot}", patterns)
-    return _Rules(threshold, rules, matchers, tuple(exclude), tuple(dampen))
+    return _Rules(threshold, rules, matchers, tuple(exclude), frozenset(exclude_exact), tuple(dampen))
 
 
 def clauses_to_categories(
@@ -85,13 +88,19 @@ def clauses_to_categories(
         if not clause.unit:
             continue
         text = unit_text(layout.text, clauses, clause)
+        stem = _completed_stem(layout.text, clauses, clause)
+        if stem:  # "6.2 … in the following formats:" / "6.2.2 in their native format …"
+            text = f"{stem} {text}"
         heading = clause.heading or ""
         context = " ; ".join(h for h in _context_headings(clauses, clause) if h)
         docs = {
-            "text": nlp.make_doc(text),
-            "heading": nlp.make_doc(heading),
-            "context": nlp.make_doc(context),
+            "text": nlp.make_doc(_flat(text)),
+            "heading": nlp.make_doc(_flat(heading)),
+            "context": nlp.make_doc(_flat(context)),
         }
+        parent = clauses[clause.parent] if clause.parent is not None else None
+        # The clause the unit sits in ("1. DEFINITIONS AND INTERPRETATION" above 1.3).
+        docs["parent_heading"] = nlp.make_doc((parent.heading or "") if parent else "")
         out.append(classify_unit(clause.index, docs, compiled))
     return tuple(out)
 
@@ -100,11 +109,18 @@ def classify_unit(index: int, docs: dict[str, Doc], compiled: _Rules | None = No
     compiled = compiled or _compiled()
     hits: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for scope, doc in docs.items():
+        if scope not in compiled.matchers:
+            continue
         for match_id, start, end in compiled.matchers[scope](doc):
             rule_id, slot = doc.vocab.strings[match_id].split("|")
             hits.setdefault(rule_id, defaultdict(list))[slot].append((start, end))
 
-    if any(rule_id in hits for rule_id in compiled.exclude) or _is_definitions(docs["text"]):
+    parent_heading = docs.get("parent_heading")
+    if (
+        any(rule_id in hits for rule_id in compiled.exclude)
+        or _is_definitions(docs["text"])
+        or (parent_heading is not None and parent_heading.text.strip().lower() in compiled.exclude_exact)
+    ):
         return Classification(clause=index, categories=(), evidence={}, scores={})
 
     scores: dict[str, float] = defaultdict(float)
@@ -129,6 +145,10 @@ def classify_unit(index: int, docs: dict[str, Doc], compiled: _Rules | None = No
         evidence={c: tuple(sorted(evidence[c])) for c in categories},
         scores={c: round(s, 2) for c, s in scores.items()},
     )
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 def evidence_all(evidence: dict[str, list[str]]) -> set[str]:
@@ -159,6 +179,19 @@ def unit_text(text: str, clauses: tuple[Clause, ...], unit: Clause) -> str:
         if c.is_limb and _limb_of(clauses, c, unit.index):
             parts.append(c.own_text(text))
     return " ".join(p for p in parts if p)
+
+
+def _completed_stem(text: str, clauses: tuple[Clause, ...], unit: Clause) -> str | None:
+    """The parent's stem when ``unit`` is a numbered sub-clause that completes it."""
+    if unit.parent is None:
+        return None
+    parent = clauses[unit.parent]
+    if parent.kind not in ("clause", "paragraph") or not parent.segments:
+        return None
+    stem = text[slice(*parent.segments[0])].rstrip()
+    if stem.endswith(":") and unit.own_text(text).lstrip()[:1].islower():
+        return stem
+    return None
 
 
 def _limb_of(clauses: tuple[Clause, ...], limb: Clause, unit: int) -> bool:

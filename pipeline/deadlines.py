@@ -114,9 +114,33 @@ def _vocabulary() -> _Vocabulary:
 def find_deadline(text: str) -> Deadline | None:
     """The deadline ``text`` states, or None. Periods come first, then dates and events,
     then immediacy, then recurrences."""
+    if _EFFECT_NOW.search(text):  # "terminate with immediate effect if … within 30 days"
+        return _immediacy(text)
     return (
-        _period(text) or _date_or_event(text) or _immediacy(text) or _recurrence(text)
+        _period(text) or _recurrence(text) or _date_or_event(text) or _immediacy(text)
     )
+
+
+# A termination "with immediate effect" takes effect at once: a cure period in the same
+# sentence is a condition of the right, not its deadline.
+_EFFECT_NOW = re.compile(r"\bwith\s+immediate\s+effect\b|\bforthwith\b", re.I)
+# "extend the Term by up to three years", "renew for further periods of twelve months":
+# the length of an extension, not a time limit.
+_EXTENSION_LENGTH = re.compile(
+    r"\b(?:extend|renew|continue)\w*\b[^.;]{0,60}?\b(?:by|for)\b"
+    r"(?![^.;]*\b(?:within|later|before|notice|prior)\b)[^.;]{0,45}$",
+    re.I,
+)
+# "up to forty (40) days of knowledge transfer": an amount of something, not a time limit.
+_QUANTITY_OF = re.compile(
+    r"\s+of\s+(?!the\b|receipt|service|any\b|an?\b|its\b|each\b|such\b|notice|written|being|"
+    r"completion|delivery|expiry|expiration|termination|request|their\b|that\b|this\b|becoming|"
+    r"[A-Z])[a-z]"
+)
+_EVERY_N = re.compile(
+    r"\bevery\s+(?P<num>[a-z]+|\d+)(?:\s+\((?P<paren>\d+)\))?\s+(?P<unit>day|week|month|year)s?\b",
+    re.I,
+)
 
 
 def parse_number(words: str) -> int | None:
@@ -146,6 +170,8 @@ def _period(text: str) -> Deadline | None:
             continue
         unit = vocab.units[re.sub(r"\s+", " ", m.group("unit").lower())]
         before = text[max(0, m.start() - 60) : m.start()]
+        if _EXTENSION_LENGTH.search(before) or _QUANTITY_OF.match(text[m.end() :]):
+            continue
         lead = next(((p, r) for p, r in vocab.leads if p.search(before)), None)
         if lead is None and vocab.exclude.search(before):
             continue
@@ -161,6 +187,21 @@ def _period(text: str) -> Deadline | None:
                 relation = "at_least" if "not less" in before.lower() else relation
             rule_ids.append(vocab.notice_rule["id"])
             end = m.end() + notice.end()
+            # "at least 30 days' written notice before the end of the Exit Period"
+            rest = text[end:]
+            before_rule = next(
+                (r for p, r in vocab.tails if r["relation"] == "before" and p.match(
+                    re.sub(r"^\s*(?:to\s+the\s+\w+(?:\s+Party)?|in\s+writing)?", "", rest))),
+                None,
+            )
+            if before_rule is not None:
+                stripped = re.sub(r"^\s*(?:to\s+the\s+\w+(?:\s+Party)?|in\s+writing)?", "", rest)
+                tail_match = next(p.match(stripped) for p, r in vocab.tails if r is before_rule)
+                skip = len(rest) - len(stripped) + tail_match.end()
+                anchor, anchor_end = _anchor(text, end + skip)
+                if anchor:
+                    relation, end = "before", anchor_end
+                    rule_ids.append(before_rule["id"])
         elif tail := next(((p.match(after), r) for p, r in vocab.tails if p.match(after)), None):
             tail_match, tail_rule = tail
             if tail_rule["relation"] == "before" or relation is None:
@@ -213,11 +254,9 @@ def _date_or_event(text: str) -> Deadline | None:
                         date=iso,
                         rule=vocab.by_rule["id"] + ".date",
                     )
-        if cue.group(0).strip().lower() == "on":
-            continue  # "on termination" is a trigger, not a deadline
         anchor, end = _anchor(text, cue.end())
         if anchor and _EVENT_HEAD.search(anchor) and (
-            anchor[:1].isupper() or re.match(r"(expiry|termination|the end|end)\b", anchor, re.I)
+            anchor[:1].isupper() or re.match(r"(expiry|expiration|termination|the end|end|completion)\b", anchor, re.I)
         ):
             return Deadline(
                 text=text[cue.start() : end],
@@ -260,6 +299,17 @@ def _immediacy(text: str) -> Deadline | None:
 
 
 def _recurrence(text: str) -> Deadline | None:
+    if m := _EVERY_N.search(text):
+        n = int(m.group("paren")) if m.group("paren") else parse_number(m.group("num"))
+        if n:
+            return Deadline(
+                text=m.group(0),
+                duration=f"P{n}{m.group('unit')[0].upper()}",
+                business_days=False,
+                relation="every",
+                anchor=None,
+                rule="dl.every.n",
+            )
     for pattern, rule in _vocabulary().recurrence:
         if m := pattern.search(text):
             return Deadline(

@@ -136,7 +136,7 @@ def find_modals(sentence: str) -> list[_Modal]:
     """Modal phrases in a sentence, longest first at each position, left to right."""
     nlp = get_nlp()
     matcher, rules = _modal_matcher()
-    doc = nlp.make_doc(sentence)
+    doc = nlp.make_doc(_flat(sentence))
     found = []
     for match_id, start, end in matcher(doc):
         span = doc[start:end]
@@ -276,7 +276,11 @@ def _limb(
         if own.modality is not None:
             _sentence(ctx, unit, limb, cls, start, end)
         return
-    deadline = find_deadline(own_text) or stem.deadline
+    # Under a right ("may terminate … if:"), a period in a limb is a condition of the
+    # right (a cure period), not its deadline.
+    deadline = stem.deadline if stem.modality == "permission" else (
+        find_deadline(own_text) or stem.deadline
+    )
     _emit(
         ctx, unit, limb, cls, start, end, own_text,
         modality=stem.modality, obligor=stem.obligor, action=_clean(own_text),
@@ -478,7 +482,7 @@ def _resolve(
     """(obligor, obligor rule, modality, modality rule) for a subject and its modal."""
     modality, modality_rule = modal.modality, modal.rule
     if _NEITHER.search(subject):
-        modality = "prohibition" if modality == "obligation" else modality
+        modality = "prohibition"  # "Neither Party shall (be entitled to) …"
         return "Each Party", "obl.neither_party", modality, (
             "mod.prohibition.neither" if modality == "prohibition" else modality_rule
         )
@@ -734,6 +738,11 @@ def _emit(
             terms=terms_used(text, ctx.parties.definitions),
         )
     )
+
+
+def _flat(text: str) -> str:
+    """Line breaks as spaces (same length, so offsets hold): a phrase may wrap a line."""
+    return text.replace("\n", " ").replace("\t", " ")
 
 
 def _clean(text: str) -> str:
