@@ -250,8 +250,24 @@ def _node(
         for a, b in after:
             _sentence(ctx, unit, node, cls, a, b)
     else:
-        for a, b in sentences:
+        completed = _completed_by_children(ctx, node)
+        for k, (a, b) in enumerate(sentences):
+            if completed and k == len(sentences) - 1:
+                continue  # "31.1 … if:": its sub-clauses carry the obligations
+            if table_ranges and re.search(r"\b(?:table|schedule)\s+below\b|\bfollowing\s+table\b",
+                                          text[a:b], re.I):
+                continue  # the sentence introducing a table of duties
             _sentence(ctx, unit, node, cls, a, b)
+
+
+def _completed_by_children(ctx: _Context, node: Clause) -> bool:
+    own = ctx.layout.text[slice(*node.segments[-1])].rstrip() if node.segments else ""
+    if not own.endswith(":"):
+        return False
+    return any(
+        c.parent == node.index and not c.is_limb
+        for c in ctx.clauses[node.index + 1 : node.index + 4]
+    )
 
 
 def _limb(
@@ -307,10 +323,12 @@ def _stem_of(ctx: _Context, sentence: str) -> _Stem:
     passive = _is_passive(sentence[modal.end :])
     flags: tuple[str, ...] = ()
     if obligor is None:
-        agent = _agent(ctx, sentence[modal.end :]) if passive else None
+        if not passive:
+            return _Stem()  # "The Termination Payment shall be the sum of:" states, not binds
+        agent = _agent(ctx, sentence[modal.end :])
         if agent:
             obligor, obligor_rule = agent, "obl.passive.agent"
-        elif passive or obligor_rule == "obl.none":
+        else:
             flags = ("obligor_unresolved",)
     trigger, trigger_rule = _trigger(sentence)
     return _Stem(
@@ -437,7 +455,7 @@ def _group_modals(sentence: str, modals: list[_Modal]) -> list[tuple[_Modal, int
     return [(m, a, b) for m, a, b in groups]
 
 
-_NEW_CLAUSE = re.compile(r"(?:,|;|\band\b|\bbut\b|\bor\b|\bwhereupon\b|\bunless\b|\bthat\b)\s+"
+_NEW_CLAUSE = re.compile(r"(?:,|;|\band\b|\bbut\b|\bor\b|\bwhereupon\b|\bunless\b)\s+"
                          r"(?:(?:if|where|unless|when)\b[^,]*,\s*)?"
                          r"(?P<subj>(?:the|each|either|neither|both|any|all|such|it|they|[A-Z])[^,;]{0,60})$")
 
@@ -490,7 +508,7 @@ def _resolve(
         return "Each Party", "obl.each_party", modality, modality_rule
     if _BOTH.search(subject):
         return "Both Parties", "obl.both_parties", modality, modality_rule
-    roles = _roles_in(ctx, subject)
+    roles = _roles_in(ctx, _subject_head(subject))
     if len(set(roles)) >= 2 and re.search(r"\band\b", subject):
         return "Both Parties", "obl.joint_subject", modality, modality_rule
     if roles:
@@ -504,6 +522,21 @@ def _resolve(
             return previous, "obl.pronoun", modality, modality_rule
         return None, "obl.pronoun.unresolved", modality, modality_rule
     return None, None, modality, modality_rule
+
+
+def _subject_head(subject: str) -> str:
+    """The start of a subject, where its head noun stands: "The Supplier and its
+    Sub-contractors" → a party; "all rights granted to the Customer" → none."""
+    words = subject.split()
+    head = []
+    for w in words:
+        head.append(w)
+        if len(head) >= 4 or w.lower() in ("of", "to", "granted", "under", "by", "for", "which"):
+            break
+    text = " ".join(head)
+    if re.search(r"\b(?:of|to|granted|under|for|which)$", text, re.I):
+        return ""
+    return " ".join(words[: max(len(head), 1) + 4]) if re.search(r"\band\b", subject) else text
 
 
 def _is_passive(rest: str) -> bool:
