@@ -262,6 +262,24 @@ def _boxes_by_page(bboxes: list) -> dict[int, list[tuple[float, float, float, fl
     return dict(sorted(out.items()))
 
 
+def _band(boxes: list, size: PageSize) -> tuple[float, float, float, float]:
+    """The part of the page to show around the highlighted boxes: the text column (so the
+    type reads at about its printed size) and enough lines above and below for context."""
+    if not boxes:
+        return 0, 0, size.width, size.height
+    left = max(min(b[0] for b in boxes) - 36, 0)
+    right = min(max(b[2] for b in boxes) + 36, size.width)
+    if right - left < 0.7 * size.width:  # a short line: show the column, not a close-up
+        grow = (0.7 * size.width - (right - left)) / 2
+        left, right = max(left - grow, 0), min(right + grow, size.width)
+    top = max(min(b[1] for b in boxes) - SNIPPET_MARGIN, 0)
+    bottom = min(max(b[3] for b in boxes) + SNIPPET_MARGIN, size.height)
+    if bottom - top < 200:  # enough context to read the lines around it
+        pad = (200 - (bottom - top)) / 2
+        top, bottom = max(top - pad, 0), min(bottom + pad, size.height)
+    return left, top, right, bottom
+
+
 def _snippets(request: Request, document: Document, bboxes: list, fallback_page: int | None):
     """One view per page the sentence stands on: the page image, the highlight rectangles and
     two view boxes (the band around the sentence, and the whole page), in PDF points."""
@@ -273,20 +291,13 @@ def _snippets(request: Request, document: Document, bboxes: list, fallback_page:
         except PageImageError as exc:
             error = str(exc)
             continue
-        if boxes:
-            top = max(min(b[1] for b in boxes) - SNIPPET_MARGIN, 0)
-            bottom = min(max(b[3] for b in boxes) + SNIPPET_MARGIN, size.height)
-            if bottom - top < 220:  # enough context to read the lines around it
-                pad = (220 - (bottom - top)) / 2
-                top, bottom = max(top - pad, 0), min(bottom + pad, size.height)
-        else:
-            top, bottom = 0, size.height
+        left, top, right, bottom = _band(boxes, size)
         views.append(
             {
                 "page": page,
                 "size": size,
                 "boxes": boxes,
-                "snippet": f"0 {top:.1f} {size.width:.1f} {bottom - top:.1f}",
+                "snippet": f"{left:.1f} {top:.1f} {right - left:.1f} {bottom - top:.1f}",
                 "full": f"0 0 {size.width:.1f} {size.height:.1f}",
                 "src": f"/documents/{document.id}/pages/{page}.png",
             }

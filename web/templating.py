@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader
 
 from web.security import csrf_token
 
@@ -36,6 +36,8 @@ FIELD_LABELS = {
     "deadline_anchor": "Anchor",
     "deadline_date": "Date",
     "status": "Status",
+    "deadline": "Deadline",
+    "origin": "Origin",
 }
 
 
@@ -60,7 +62,6 @@ def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=True,  # every template, whatever its name: contract text is never markup
-        undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
