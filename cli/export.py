@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,13 +15,13 @@ from rich.table import Table
 from cli.common import EXIT_USAGE, DbOption, console, err_console, fail, open_db
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     ocds = "ocds"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     approved = "approved"
     all = "all"
 
@@ -30,7 +30,9 @@ _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def export(
-    format: Annotated[Format, typer.Option("--format", "-f", help="jsonl, csv or ocds.")] = Format.jsonl,
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="jsonl, csv or ocds.")
+    ] = Format.jsonl,
     status: Annotated[
         Status,
         typer.Option(
@@ -56,7 +58,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export obligations as export records (schema version 1) for the contract registry."""
-    from models.export import ExportError, WRITERS, iter_records, parse_since
+    from models.export import WRITERS, ExportError, iter_records, parse_since
 
     try:
         since_at = parse_since(since) if since is not None else None

@@ -235,7 +235,9 @@ def iter_records(
     """Every record matching the filters, fetched ``batch`` rows at a time."""
     after = filters.pop("after", None)
     while True:
-        page = fetch_records(session=session, limit=batch, validate=validate, after=after, **filters)
+        page = fetch_records(
+            session=session, limit=batch, validate=validate, after=after, **filters
+        )
         yield from page
         if len(page) < batch:
             return
@@ -278,9 +280,11 @@ _MILESTONE_RULES: tuple[tuple[str, str, re.Pattern], ...] = tuple(
         ("deletionCertificate", "reporting",
          r"certif\w*\b.{0,120}\b(delet|destr|eras|purg)|(delet|destr|eras|purg)\w*\b.{0,120}\bcertif"),
         ("exitPlan", "delivery", r"\bexit (management )?plan\b"),
-        ("terminationNotice", "reporting", r"\bnotice\b.{0,80}\bterminat|\bterminat\w*\b.{0,80}\bnotice\b"),
+        ("terminationNotice", "reporting",
+         r"\bnotice\b.{0,80}\bterminat|\bterminat\w*\b.{0,80}\bnotice\b"),
         ("dataDeletion", "delivery", r"\b(delete|deletion|destroy|destruction|erase|purge)\b"),
-        ("dataReturn", "delivery", r"\b(return|migrat\w*|transfer|deliver|hand over)\b.{0,80}\bdata\b"),
+        ("dataReturn", "delivery",
+         r"\b(return|migrat\w*|transfer|deliver|hand over)\b.{0,80}\bdata\b"),
         ("knowledgeTransfer", "delivery", r"\bknowledge transfer\b|\bhandover\b|\bhand over\b"),
         ("report", "reporting", r"\b(report|notify|inform)\w*\b"),
     )
@@ -425,33 +429,46 @@ def export_increment(
         if not records and not write_empty:
             return Increment(None, 0, since, since, until)
         mark = parse_since(records[-1]["updated_at"]) if records else since
-        final = out_dir / increment_name(now)
-        tmp = out_dir / f".{final.name}.{os.getpid()}.tmp"
+        tmp = out_dir / f".{increment_name(now)}.{os.getpid()}.tmp"
         with tmp.open("w", encoding="utf-8", newline="\n") as fh:
             write_jsonl(records, fh)
             fh.flush()
             os.fsync(fh.fileno())
+        final, linked = _unused_name(out_dir, now), False
         try:
+            # Compare-and-set first: a concurrent run fails here, before any file appears.
             _move_mark(session, name, since, mark, final.name, exists=state is not None)
-            try:
-                os.link(tmp, final)  # fails rather than overwrite an earlier increment
-            except FileExistsError:
-                raise ExportError(f"an increment named {final.name} already exists") from None
-            try:
-                session.commit()
-            except BaseException:
-                final.unlink(missing_ok=True)
-                raise
+            os.link(tmp, final)  # atomic, and never over an existing file
+            linked = True
+            session.commit()
         except BaseException:
             session.rollback()
+            if linked:
+                final.unlink(missing_ok=True)
             raise
         finally:
             tmp.unlink(missing_ok=True)
     return Increment(final, len(records), since, mark, until)
 
 
+def _unused_name(out_dir: Path, now: datetime) -> Path:
+    """The increment's file name: the run's time, or the next free second after it, so that
+    names stay unique and sort in the order the increments were written."""
+    for step in range(3600):
+        path = out_dir / increment_name(now + timedelta(seconds=step))
+        if not path.exists():
+            return path
+    raise ExportError(f"no free increment file name in {out_dir} for an hour after {now}")
+
+
 def _move_mark(
-    session: Session, name: str, old: datetime | None, new: datetime | None, file: str, *, exists: bool
+    session: Session,
+    name: str,
+    old: datetime | None,
+    new: datetime | None,
+    file: str,
+    *,
+    exists: bool,
 ) -> None:
     now = utcnow()
     if not exists:

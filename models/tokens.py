@@ -28,7 +28,9 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(*, session: Session, name: str, created_by: str | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    *, session: Session, name: str, created_by: str | None = None
+) -> tuple[ApiToken, str]:
     """A new token named ``name``: the stored row and the secret, which is never stored."""
     if not name.strip():
         raise ValueError("a token needs a name")

@@ -336,13 +336,33 @@ def test_export_increment_concurrent_run_writes_nothing(engine, out, monkeypatch
 
 
 @pytest.mark.integration
-def test_export_increment_refuses_to_overwrite_a_file(engine, out) -> None:
-    a, *_ = _status(engine)
+def test_export_increment_never_overwrites_a_file(engine, out) -> None:
+    a, b, *_ = _status(engine)
     _stamp(engine, a, T0)
     out.mkdir()
     (out / "obligations-20261125T111500Z.jsonl").write_text("theirs\n")
-    with pytest.raises(Exception, match="already exists"):
-        export_increment(engine=engine, out_dir=out, now=T0 + timedelta(hours=1))
+    first = export_increment(engine=engine, out_dir=out, now=T0 + timedelta(hours=1))
+    _stamp(engine, b, T0 + timedelta(minutes=1))
+    second = export_increment(engine=engine, out_dir=out, now=T0 + timedelta(hours=1))
     assert (out / "obligations-20261125T111500Z.jsonl").read_text() == "theirs\n"
-    assert Session(engine).get(ExportState, "registry") is None  # mark not moved
-    assert sorted(p.name for p in out.iterdir()) == ["obligations-20261125T111500Z.jsonl"]
+    assert (first.path.name, second.path.name) == (
+        "obligations-20261125T111501Z.jsonl", "obligations-20261125T111502Z.jsonl")
+    assert [r["obligation_id"] for r in _lines(first.path) + _lines(second.path)] == [a, b]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "obligations-20261125T111500Z.jsonl", first.path.name, second.path.name]
+
+
+@pytest.mark.integration
+def test_export_increment_failing_commit_leaves_no_file_and_no_mark(engine, out, monkeypatch):
+    a, *_ = _status(engine)
+    _stamp(engine, a, T0)
+
+    def broken_commit(self):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(Session, "commit", broken_commit)
+    with pytest.raises(RuntimeError):
+        export_increment(engine=engine, out_dir=out, now=T0 + timedelta(hours=1))
+    monkeypatch.undo()
+    assert list(out.iterdir()) == []
+    assert Session(engine).get(ExportState, "registry") is None

@@ -206,6 +206,8 @@ def test_schema_two_fresh_ingests_export_identical_obligation_ids(tmp_path) -> N
     assert len({r["obligation_id"] for r in a}) == len(a)
 
     def content(records):  # everything but the time the row was written
-        return sorted(({**r, "updated_at": None} for r in records), key=lambda r: r["obligation_id"])
+        return sorted(
+            ({**r, "updated_at": None} for r in records), key=lambda r: r["obligation_id"]
+        )
 
     assert content(a) == content(b)
