@@ -346,6 +346,59 @@ def _sentence(
 ) -> None:
     text = ctx.layout.text
     sentence = text[start:end]
+    emitted = len(ctx.out)
+    _modal_sentence(ctx, unit, node, cls, start, end, sentence)
+    if len(ctx.out) == emitted:
+        _notice_condition(ctx, unit, node, cls, start, end, sentence)
+
+
+# "This Agreement will renew for successive one-year terms unless either party gives at
+# least 90 days' notice …": a right not to renew (or to end), with its notice period, even
+# though the sentence's verb belongs to the Agreement.
+_NOTICE_CONDITION = re.compile(
+    r"\b(?:unless|until|if|provided\s+that)\s+(?P<who>(?:either|any|each|a|one|the)\s+part(?:y|ies)|"
+    r"(?:the\s+)?[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})\s+(?:shall\s+have\s+)?"
+    r"(?:gives?|given|provides?|serves?|delivers?|notif(?:y|ies)|sends?|elects?)\b",
+)
+
+
+def _notice_condition(
+    ctx: _Context, unit: Clause, node: Clause, cls: Classification, start: int, end: int,
+    sentence: str,
+) -> None:
+    if "termination" not in cls.categories:
+        return
+    m = _NOTICE_CONDITION.search(_flat(sentence))
+    if not m or "notice" not in sentence[m.end() : m.end() + 160].lower():
+        return
+    who = m.group("who")
+    if re.match(r"(?:either|any|each|a|one)\s", who, re.I):
+        obligor, rule = "Each Party", "obl.notice_condition.each"
+    elif re.match(r"the\s+parties", who, re.I):
+        obligor, rule = "Both Parties", "obl.notice_condition.both"
+    else:
+        roles = _roles_in(ctx, who)
+        if not roles:
+            return
+        obligor, rule = roles[0], "obl.notice_condition.role"
+    deadline = find_deadline(sentence[m.start() :])
+    _emit(
+        ctx, unit, node, cls, start, end, sentence,
+        modality="permission", obligor=obligor, action=_clean(sentence[m.end() - len(m.group(0).split()[-1]) :]),
+        trigger=None, deadline=deadline,
+        rules={
+            "modality": ("mod.permission.notice_condition",),
+            "obligor": (rule,),
+            "deadline": (deadline.rule,) if deadline else (),
+        },
+        flags=("implied_right",), confidence=0.6,
+    )
+
+
+def _modal_sentence(
+    ctx: _Context, unit: Clause, node: Clause, cls: Classification, start: int, end: int,
+    sentence: str,
+) -> None:
     modals = find_modals(sentence)
     if not modals:
         return
@@ -696,7 +749,7 @@ def _role_patterns(parties: Parties) -> list[tuple[re.Pattern, str]]:
     Supplier``) names something else."""
     out = []
     for party in parties.parties:
-        for name in {party.role, party.name}:
+        for name in {party.role, party.name, party.role.upper()}:
             if not name:
                 continue
             escaped = re.escape(name).replace(r"\ ", r"\s+")
@@ -779,7 +832,12 @@ def _flat(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    text = " ".join(text.split()).strip(" ;,:")
+    text = " ".join(text.split())
+    # "shall, within 20 Working Days after the Termination Date, return …": the action
+    # starts after the inserted phrase (which the deadline and trigger fields carry).
+    if text.startswith(",") and (m := re.match(r",[^,]{3,120},\s*(?=[a-z])", text)):
+        text = text[m.end() :]
+    text = text.strip(" ;,:")
     text = re.sub(r"(?:;|,)?\s*(?:and|or)$", "", text).strip(" ;,")
     if len(text) > 400:
         text = text[:397].rsplit(" ", 1)[0] + "…"

@@ -65,13 +65,17 @@ def find_parties(layout: Layout, clauses: tuple[Clause, ...]) -> Parties:
             evidence.append("parties.fallback_role_words")
     else:
         evidence.append("parties.front_matter")
+    discovered = _frequent_subjects(text, parties, find_definitions_cached := find_definitions(layout))
+    if discovered:
+        parties = parties + discovered
+        evidence.append("parties.frequent_subjects")
     customer = _customer_role(parties, vocab)
     counterparty = next((p.name for p in parties if p.role != customer), None)
     contract_type = "jv" if _is_jv(layout, front, vocab) else "supplier"
     evidence.append(f"contract_type.{contract_type}")
     return Parties(
         parties=tuple(parties),
-        definitions=find_definitions(layout),
+        definitions=find_definitions_cached,
         contract_type=contract_type,
         counterparty=counterparty,
         customer_role=customer,
@@ -131,7 +135,7 @@ def _vocabulary() -> dict[str, list[str]]:
 
 def _front_end(clauses: tuple[Clause, ...], default: int) -> int:
     for c in clauses:
-        if c.kind not in ("unnumbered", "limb"):
+        if c.kind in ("clause", "article", "paragraph"):
             return c.start
     return min(default, 6000)
 
@@ -147,6 +151,8 @@ def _parties(front: str) -> list[Party]:
     seen_roles: set[str] = set()
     for m in _ROLE.finditer(front):
         role = " ".join(m.group("term").split()).strip(" .")
+        if role.isupper() and len(role) > 4:  # ("SPARKLING") is written "Sparkling" later on
+            role = role.title()
         if role.lower() in _NOT_PARTY_TERMS or role in seen_roles:
             continue
         name = _name_before(front, m.start())
@@ -183,7 +189,7 @@ def _name_before(front: str, end: int) -> str | None:
     if name.isupper():  # "CLOUDLIGHT SOFTWARE LTD" → "Cloudlight Software Ltd"
         name = " ".join(w if w in ("PLC", "LLP", "LLC", "UK", "NHS", "IT") else w.capitalize()
                         for w in name.split())
-    if name.endswith((" Inc", " Ltd", " Corp", " Co")):
+    if name.endswith((" Inc", " Corp", " Co")):
         name += "."
     return name
 
@@ -200,6 +206,47 @@ def _fallback_parties(text: str, vocab: dict[str, list[str]]) -> list[Party]:
         if n >= 3:
             counts.append((n, role))
     return [Party(name=role, role=role) for _, role in sorted(counts, reverse=True)[:3]]
+
+
+# "Microsoft may terminate", "SFJ shall deliver": a name that is the subject of many modal
+# verbs is a party, even where the front page does not define it the way we recognise.
+_SUBJECT = re.compile(
+    r"(?:^|[.;:]\s+|,\s+|\band\s+|\bthen\s+|\n)(?:the\s+)?"
+    r"(?P<name>[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*){0,2})"
+    r"\s+(?:shall|will|may|must|agrees|undertakes|hereby)\b"
+)
+_NOT_A_PARTY = {
+    "this", "the", "such", "each", "either", "neither", "any", "all", "no", "it", "they", "he",
+    "she", "we", "you", "agreement", "contract", "party", "parties", "term", "notice", "services",
+    "service", "section", "clause", "schedule", "article", "exhibit", "annex", "appendix",
+    "nothing", "none", "if", "where", "when", "upon", "in", "on", "for", "termination",
+    "payment", "payments", "fees", "charges", "license", "licence", "licenses", "company's",
+}
+
+
+def _frequent_subjects(
+    text: str, parties: list[Party], definitions: tuple[Definition, ...], minimum: int = 4
+) -> list[Party]:
+    known = {p.role.lower() for p in parties} | {p.name.lower() for p in parties}
+    defined = {d.term.lower() for d in definitions}
+    counts: dict[str, int] = {}
+    for m in _SUBJECT.finditer(text):
+        name = " ".join(m.group("name").split()).rstrip(".")
+        key = name.lower()
+        first = key.split()[0]
+        if first in _NOT_A_PARTY or key in known or len(name) < 2:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    # A defined term ("Exit Plan", "Inktomi") must be the subject far more often to count:
+    # parties are, defined things rarely are.
+    ranked = sorted(
+        (
+            (n, name) for name, n in counts.items()
+            if n >= (minimum * 2 if name.lower() in defined else minimum)
+        ),
+        reverse=True,
+    )
+    return [Party(name=name, role=name) for _, name in ranked[:4]]
 
 
 def _customer_role(parties: list[Party], vocab: dict[str, list[str]]) -> str | None:

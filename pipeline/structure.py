@@ -227,7 +227,12 @@ class _Parser:
             self._open_end_matter(line)
             return True
         if m := _CONTAINER.match(text):
-            if self._container_like(line, m.group(3), m.group(1)):
+            # "EXHIBIT 10.14" above a SEC filing's title labels the filing, not a schedule.
+            filing_label = (
+                m.group(1).lower() == "exhibit" and "." in m.group(2)
+                and not self.number_nodes and self.container is None
+            )
+            if not filing_label and self._container_like(line, m.group(3), m.group(1)):
                 self._open_container(line, m, nxt)
                 return True
         if (m := _PART.match(text)) and self._container_like(line, m.group(3), m.group(1)):
