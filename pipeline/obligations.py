@@ -356,7 +356,7 @@ def _sentence(
 # least 90 days' notice …": a right not to renew (or to end), with its notice period, even
 # though the sentence's verb belongs to the Agreement.
 _NOTICE_CONDITION = re.compile(
-    r"\b(?:unless|until|if|provided\s+that)\s+(?P<who>(?:either|any|each|a|one|the)\s+part(?:y|ies)|"
+    r"\b(?i:unless|until|if|provided\s+that)\s+(?P<who>(?:either|any|each|a|one|the)\s+part(?:y|ies)|"
     r"(?:the\s+)?[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})\s+(?:shall\s+have\s+)?"
     r"(?:gives?|given|provides?|serves?|delivers?|notif(?:y|ies)|sends?|elects?)\b",
 )
@@ -561,7 +561,7 @@ def _resolve(
         return "Each Party", "obl.each_party", modality, modality_rule
     if _BOTH.search(subject):
         return "Both Parties", "obl.both_parties", modality, modality_rule
-    roles = _roles_in(ctx, _subject_head(subject))
+    roles = _head_roles(ctx, subject)
     if len(set(roles)) >= 2 and re.search(r"\band\b", subject):
         return "Both Parties", "obl.joint_subject", modality, modality_rule
     if roles:
@@ -577,19 +577,23 @@ def _resolve(
     return None, None, modality, modality_rule
 
 
-def _subject_head(subject: str) -> str:
-    """The start of a subject, where its head noun stands: "The Supplier and its
-    Sub-contractors" → a party; "all rights granted to the Customer" → none."""
-    words = subject.split()
-    head = []
-    for w in words:
-        head.append(w)
-        if len(head) >= 4 or w.lower() in ("of", "to", "granted", "under", "by", "for", "which"):
-            break
-    text = " ".join(head)
-    if re.search(r"\b(?:of|to|granted|under|for|which)$", text, re.I):
-        return ""
-    return " ".join(words[: max(len(head), 1) + 4]) if re.search(r"\band\b", subject) else text
+def _head_roles(ctx: _Context, subject: str) -> list[str]:
+    """Parties at the head of a subject: "The Supplier and its Sub-contractors", "Bank of
+    America" → parties; "all rights granted to the Customer" → none. A party counts when it
+    starts within the subject's first two words (after an article), or is joined to one that
+    does by "and"."""
+    found = _roles_at(ctx, subject)
+    if not found:
+        return []
+    lead = re.match(r"\s*(?:(?:the|each|either|both|and)\s+)*(?:\S+\s+){0,1}", subject, re.I)
+    limit = lead.end() if lead else 0
+    heads = [(pos, role) for pos, role in found if pos <= limit]
+    if not heads:
+        return []
+    first = heads[0][0]
+    joined = [role for pos, role in found if pos >= first and re.fullmatch(
+        r"[\s\w’']*?\s(?:and|or)\s+(?:the\s+)?", subject[first:pos] + " ")] if len(found) > 1 else []
+    return [heads[0][1]] + [r for r in joined if r != heads[0][1]]
 
 
 def _is_passive(rest: str) -> bool:
@@ -761,6 +765,10 @@ def _role_patterns(parties: Parties) -> list[tuple[re.Pattern, str]]:
 
 
 def _roles_in(ctx: _Context, text: str, loose: bool = False) -> list[str]:
+    return [role for _, role in _roles_at(ctx, text, loose)]
+
+
+def _roles_at(ctx: _Context, text: str, loose: bool = False) -> list[tuple[int, str]]:
     found = []
     for pattern, role in ctx.roles:
         for m in pattern.finditer(text):
@@ -776,7 +784,7 @@ def _roles_in(ctx: _Context, text: str, loose: bool = False) -> list[str]:
         for role in ctx.parties.roles:
             if role.lower() in text.lower():
                 found.append((text.lower().index(role.lower()), role))
-    return [role for _, role in sorted(found)]
+    return sorted(found)
 
 
 # --- output --------------------------------------------------------------------------------
