@@ -285,12 +285,15 @@ def _limb(
     own = _stem_of(ctx, own_text)
     modals = find_modals(own_text)
     leads = bool(modals) and len(_WORD.findall(own_text[: modals[0].start])) <= 6
-    if own.modality is not None and own.obligor is not None and leads:
-        _sentence(ctx, unit, limb, cls, start, end)  # a limb with its own party and modal
-        return
-    if stem is None or stem.modality is None:
-        if own.modality is not None:
-            _sentence(ctx, unit, limb, cls, start, end)
+    if (own.modality is not None and own.obligor is not None and leads) or (
+        stem is None or stem.modality is None
+    ):
+        # A limb with its own party and modal, or a limb under a stem that binds no one:
+        # read its sentences like any others.
+        for seg_a, seg_b in limb.segments:
+            for a, b in _sentences(text, seg_a, seg_b):
+                if not _in_tables(a, b, table_ranges):
+                    _sentence(ctx, unit, limb, cls, a, b)
         return
     # Under a right ("may terminate … if:"), a period in a limb is a condition of the
     # right (a cure period), not its deadline.
@@ -362,17 +365,31 @@ _NOTICE_CONDITION = re.compile(
 )
 
 
+# "unless a notice of non-renewal is given by either Party", "cancellable at any time by any
+# of the parties upon three months' notice"
+_NOTICE_BY = re.compile(
+    r"\b(?i:(?:notice[^.;]{0,60}?\b(?:is|be|are)\s+(?:given|served|delivered|sent)|"
+    r"(?:cancell?able|terminable)[^.;]{0,40}?))\s+by\s+"
+    r"(?P<who>(?i:(?:either|any|each|one)\s+(?:of\s+the\s+)?part(?:y|ies))|"
+    r"(?:the\s+)?[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})"
+)
+
+
 def _notice_condition(
     ctx: _Context, unit: Clause, node: Clause, cls: Classification, start: int, end: int,
     sentence: str,
 ) -> None:
     if "termination" not in cls.categories:
         return
-    m = _NOTICE_CONDITION.search(_flat(sentence))
-    if not m or "notice" not in sentence[m.end() : m.end() + 160].lower():
+    flat = _flat(sentence)
+    m = _NOTICE_CONDITION.search(flat)
+    if m and not re.search(r"notice|notif|in writing", flat[m.start() : m.end() + 160], re.I):
+        m = None
+    m = m or _NOTICE_BY.search(flat)
+    if not m:
         return
     who = m.group("who")
-    if re.match(r"(?:either|any|each|a|one)\s", who, re.I):
+    if re.match(r"(?:either|any|each|a|one)\s", who, re.I):  # noqa: SIM114
         obligor, rule = "Each Party", "obl.notice_condition.each"
     elif re.match(r"the\s+parties", who, re.I):
         obligor, rule = "Both Parties", "obl.notice_condition.both"

@@ -515,6 +515,10 @@ class _Parser:
         for i, node in enumerate(self.nodes):
             own = any(self.text[a:b].strip() for a, b in node.segments)
             unit = node.kind in ("clause", "paragraph", "article") and (own or has_limb_text[i])
+            # A schedule written as lettered paragraphs, "(A) … (B) …", has no numbered
+            # paragraphs: its top-level limbs are its units.
+            parent_kind = self.nodes[node.parent].kind if node.parent is not None else None
+            unit = unit or (node.kind == "limb" and parent_kind in ("schedule", "part") and own)
             out.append(
                 Clause(
                     index=i,
