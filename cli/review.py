@@ -26,13 +26,15 @@ review_app = typer.Typer(
     "unique prefixes; '-' reads ids from stdin).",
     no_args_is_help=True,
 )
-users_app = typer.Typer(help="Manage the reviewers and admins of the web app.",
-                        no_args_is_help=True)
+users_app = typer.Typer(
+    help="Manage the reviewers and admins of the web app.", no_args_is_help=True
+)
 
 UserOption = Annotated[
     str | None,
     typer.Option(
-        "--user", "-u",
+        "--user",
+        "-u",
         help=f"Who is reviewing, for the audit trail (default: ${USER_ENV}, else your login).",
         show_default=False,
     ),
@@ -70,7 +72,9 @@ def _resolve(session, prefix: str) -> str:
     if session.get(Obligation, prefix) is not None:
         return prefix
     if len(prefix) >= 6:
-        found = list(session.exec(select(Obligation.id).where(col(Obligation.id).startswith(prefix))))
+        found = list(
+            session.exec(select(Obligation.id).where(col(Obligation.id).startswith(prefix)))
+        )
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -86,8 +90,11 @@ def list_(
     document: Annotated[int | None, typer.Option(help="Only this document (its id).")] = None,
     category: Annotated[str | None, typer.Option(help="exit | data_return | termination")] = None,
     status: Annotated[
-        str, typer.Option(help="open (to review or flagged) | flagged | extracted | approved | "
-                          "corrected | rejected | all")
+        str,
+        typer.Option(
+            help="open (to review or flagged) | flagged | extracted | approved | "
+            "corrected | rejected | all"
+        ),
     ] = "open",
     obligor: Annotated[str | None, typer.Option(help="Only this obligor (e.g. Supplier).")] = None,
     sort: Annotated[str, typer.Option(help="page | confidence | updated")] = "page",
@@ -101,8 +108,11 @@ def list_(
     if status not in (*review.STATUSES, "open", "flagged", "all"):
         fail(f"unknown status {status!r}", EXIT_USAGE)
     filters = review.QueueFilter(
-        document_id=document, category=category, status=None if status == "all" else status,
-        obligor=obligor, sort=sort,
+        document_id=document,
+        category=category,
+        status=None if status == "all" else status,
+        obligor=obligor,
+        sort=sort,
     )
     with session_scope(open_db(db)) as session:
         rows = review.list_queue(session=session, filters=filters)
@@ -112,18 +122,37 @@ def list_(
         return
     if as_json:
         for ob in rows:
-            print(json.dumps({"id": ob.id, "document_id": ob.document_id, "clause_ref": ob.clause_ref,
-                              "page": ob.page, **review.snapshot(ob), "version": ob.version,
-                              "conflict": ob.conflict, "stale": ob.stale}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "id": ob.id,
+                        "document_id": ob.document_id,
+                        "clause_ref": ob.clause_ref,
+                        "page": ob.page,
+                        **review.snapshot(ob),
+                        "version": ob.version,
+                        "conflict": ob.conflict,
+                        "stale": ob.stale,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return
     table = Table(title=f"{len(rows)} obligation(s)", show_lines=False)
     for column in ("id", "doc", "clause", "page", "obligor", "action", "deadline", "status"):
         table.add_column(column)
     for ob in rows:
         flags = "".join(f" [yellow]{f}[/]" for f in ("conflict", "stale") if getattr(ob, f))
-        table.add_row(ob.id[:12], str(ob.document_id), ob.clause_ref, str(ob.page or ""),
-                      ob.obligor or "?", _short(ob.action, 60), ob.deadline_text or "",
-                      ob.status + flags)
+        table.add_row(
+            ob.id[:12],
+            str(ob.document_id),
+            ob.clause_ref,
+            str(ob.page or ""),
+            ob.obligor or "?",
+            _short(ob.action, 60),
+            ob.deadline_text or "",
+            ob.status + flags,
+        )
     console.print(table)
 
 
@@ -147,9 +176,11 @@ def show(
         document = session.get(Document, ob.document_id)
         events = review.history(session=session, obligation_id=ob.id)
         definitions = review.definitions_for(ob, document)
-    console.print(f"[bold]{escape(ob.id)}[/]  {escape(document.source_file)}  clause "
-                  f"{escape(ob.clause_ref)}  page {ob.page}  [bold]{ob.status}[/]  "
-                  f"version {ob.version}  origin {ob.origin}")
+    console.print(
+        f"[bold]{escape(ob.id)}[/]  {escape(document.source_file)}  clause "
+        f"{escape(ob.clause_ref)}  page {ob.page}  [bold]{ob.status}[/]  "
+        f"version {ob.version}  origin {ob.origin}"
+    )
     console.print(f"[dim]“{escape(ob.text)}”[/]")
     table = Table(show_header=False, box=None)
     for name, value in review.snapshot(ob).items():
@@ -157,11 +188,15 @@ def show(
             table.add_row(name, escape(json.dumps(value, ensure_ascii=False)))
     console.print(table)
     if ob.conflict:
-        console.print(f"[yellow]conflict[/] (re-extraction proposes): "
-                      f"{escape(json.dumps(ob.conflict, ensure_ascii=False))}")
+        console.print(
+            f"[yellow]conflict[/] (re-extraction proposes): "
+            f"{escape(json.dumps(ob.conflict, ensure_ascii=False))}"
+        )
     if ob.stale:
         console.print("[yellow]stale[/]: the current extractor no longer finds it")
-    console.print("[bold]rules[/]: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in ob.rules.items()))
+    console.print(
+        "[bold]rules[/]: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in ob.rules.items())
+    )
     if definitions:
         console.print("[bold]definitions[/]:")
         for d in definitions:
@@ -182,8 +217,9 @@ def _decide(action: str, ids: list[str], user: str | None, comment: str | None, 
         try:
             with session_scope(engine) as session:
                 full = _resolve(session, given)
-                getattr(review, action)(session=session, obligation_id=full, user=who,
-                                        comment=comment)
+                getattr(review, action)(
+                    session=session, obligation_id=full, user=who, comment=comment
+                )
             console.print(f"{action}d {full}" if action != "reopen" else f"reopened {full}")
         except review.ReviewError as exc:
             failed += 1
@@ -193,22 +229,25 @@ def _decide(action: str, ids: list[str], user: str | None, comment: str | None, 
 
 
 @review_app.command()
-def approve(ids: IdsArgument, user: UserOption = None, comment: CommentOption = None,
-            db: DbOption = None) -> None:
+def approve(
+    ids: IdsArgument, user: UserOption = None, comment: CommentOption = None, db: DbOption = None
+) -> None:
     """Approve one or more obligations (each in its own transaction; exit 1 if any failed)."""
     _decide("approve", ids, user, comment, db)
 
 
 @review_app.command()
-def reject(ids: IdsArgument, user: UserOption = None, comment: CommentOption = None,
-           db: DbOption = None) -> None:
+def reject(
+    ids: IdsArgument, user: UserOption = None, comment: CommentOption = None, db: DbOption = None
+) -> None:
     """Reject one or more obligations: a re-extraction never brings them back."""
     _decide("reject", ids, user, comment, db)
 
 
 @review_app.command()
-def reopen(ids: IdsArgument, user: UserOption = None, comment: CommentOption = None,
-           db: DbOption = None) -> None:
+def reopen(
+    ids: IdsArgument, user: UserOption = None, comment: CommentOption = None, db: DbOption = None
+) -> None:
     """Put reviewed obligations back in the queue (their corrections stay)."""
     _decide("reopen", ids, user, comment, db)
 
@@ -216,21 +255,31 @@ def reopen(ids: IdsArgument, user: UserOption = None, comment: CommentOption = N
 @review_app.command()
 def correct(
     obligation_id: Annotated[str, typer.Argument(help="The obligation id or a unique prefix.")],
-    categories: Annotated[str | None, typer.Option(help="Comma-separated: exit,data_return,termination")] = None,
-    modality: Annotated[str | None, typer.Option(help="obligation | prohibition | permission")] = None,
+    categories: Annotated[
+        str | None, typer.Option(help="Comma-separated: exit,data_return,termination")
+    ] = None,
+    modality: Annotated[
+        str | None, typer.Option(help="obligation | prohibition | permission")
+    ] = None,
     obligor: Annotated[str | None, typer.Option()] = None,
     beneficiary: Annotated[str | None, typer.Option()] = None,
     action: Annotated[str | None, typer.Option()] = None,
     trigger: Annotated[str | None, typer.Option()] = None,
     deadline_text: Annotated[str | None, typer.Option()] = None,
     deadline_duration: Annotated[str | None, typer.Option(help="ISO-8601: P30D, P3M")] = None,
-    deadline_business_days: Annotated[bool | None, typer.Option(
-        "--deadline-business-days/--deadline-calendar-days", show_default=False)] = None,
-    deadline_relation: Annotated[str | None, typer.Option(help="within | before | after | ...")] = None,
+    deadline_business_days: Annotated[
+        bool | None,
+        typer.Option("--deadline-business-days/--deadline-calendar-days", show_default=False),
+    ] = None,
+    deadline_relation: Annotated[
+        str | None, typer.Option(help="within | before | after | ...")
+    ] = None,
     deadline_anchor: Annotated[str | None, typer.Option()] = None,
     deadline_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
-    version: Annotated[int | None, typer.Option(
-        help="The version you reviewed: refuse if someone changed it since.")] = None,
+    version: Annotated[
+        int | None,
+        typer.Option(help="The version you reviewed: refuse if someone changed it since."),
+    ] = None,
     user: UserOption = None,
     comment: CommentOption = None,
     db: DbOption = None,
@@ -239,10 +288,16 @@ def correct(
     from models import ObligationUpdate, review, session_scope
 
     given = {
-        "modality": modality, "obligor": obligor, "beneficiary": beneficiary, "action": action,
-        "trigger": trigger, "deadline_text": deadline_text,
-        "deadline_duration": deadline_duration, "deadline_business_days": deadline_business_days,
-        "deadline_relation": deadline_relation, "deadline_anchor": deadline_anchor,
+        "modality": modality,
+        "obligor": obligor,
+        "beneficiary": beneficiary,
+        "action": action,
+        "trigger": trigger,
+        "deadline_text": deadline_text,
+        "deadline_duration": deadline_duration,
+        "deadline_business_days": deadline_business_days,
+        "deadline_relation": deadline_relation,
+        "deadline_anchor": deadline_anchor,
         "deadline_date": deadline_date,
     }
     values = {k: (None if v == "" else v) for k, v in given.items() if v is not None}
@@ -253,9 +308,14 @@ def correct(
     try:
         with session_scope(open_db(db)) as session:
             full = _resolve(session, obligation_id)
-            ob = review.correct(session=session, obligation_id=full,
-                                update=ObligationUpdate(**values), user=_user(user),
-                                expected_version=version, comment=comment)
+            ob = review.correct(
+                session=session,
+                obligation_id=full,
+                update=ObligationUpdate(**values),
+                user=_user(user),
+                expected_version=version,
+                comment=comment,
+            )
             status, new_version = ob.status, ob.version
     except review.ReviewError as exc:
         fail(str(exc))
@@ -264,7 +324,9 @@ def correct(
 
 @review_app.command()
 def events(
-    since: Annotated[str | None, typer.Option(help="Only events at or after this ISO-8601 time.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only events at or after this ISO-8601 time.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl | csv")] = "jsonl",
     db: DbOption = None,
 ) -> None:
@@ -281,14 +343,24 @@ def events(
             moment = datetime.fromisoformat(since)
         except ValueError:
             fail(f"--since {since!r} is not an ISO-8601 time", EXIT_USAGE)
-        query = query.where(ReviewEvent.at >= (moment if moment.tzinfo else moment.replace(tzinfo=UTC)))
+        query = query.where(
+            ReviewEvent.at >= (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        )
     if fmt not in ("jsonl", "csv"):
         fail(f"unknown format {fmt!r}: jsonl or csv", EXIT_USAGE)
     with session_scope(open_db(db)) as session:
         rows = [
-            {"id": e.id, "obligation_id": e.obligation_id, "user": e.user, "at": e.at.isoformat(),
-             "action": e.action, "field": e.field, "old": e.old, "new": e.new,
-             "comment": e.comment}
+            {
+                "id": e.id,
+                "obligation_id": e.obligation_id,
+                "user": e.user,
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "field": e.field,
+                "old": e.old,
+                "new": e.new,
+                "comment": e.comment,
+            }
             for e in session.exec(query)
         ]
     if fmt == "jsonl":
@@ -314,8 +386,10 @@ def _password(password_stdin: bool, confirm: bool = True) -> str:
 def users_add(
     name: Annotated[str, typer.Argument(help="The login name.")],
     role: Annotated[str, typer.Option(help="reviewer | admin")] = "reviewer",
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from the first line of stdin.")] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Add a user; the password is asked for (or read from stdin) and stored hashed."""
@@ -395,10 +469,15 @@ def users_set_password(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    secure_cookies: Annotated[bool | None, typer.Option(
-        "--secure-cookies/--no-secure-cookies",
-        help="Send the session cookie over HTTPS only (default: on, except on a loopback "
-        "address, or as $OBLIGATIONS_SECURE_COOKIES says).", show_default=False)] = None,
+    secure_cookies: Annotated[
+        bool | None,
+        typer.Option(
+            "--secure-cookies/--no-secure-cookies",
+            help="Send the session cookie over HTTPS only (default: on, except on a loopback "
+            "address, or as $OBLIGATIONS_SECURE_COOKIES says).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Run the review web app (put it behind an HTTPS reverse proxy when not on localhost)."""
@@ -412,6 +491,8 @@ def serve(
     secure = secure_cookies_default(secure_cookies)
     open_db(db)
     app = create_app(db, secure_cookies=secure)
-    console.print(f"serving on http://{host}:{port} "
-                  f"(session cookie {'Secure: HTTPS only' if secure else 'not Secure: plain HTTP'})")
+    console.print(
+        f"serving on http://{host}:{port} "
+        f"(session cookie {'Secure: HTTPS only' if secure else 'not Secure: plain HTTP'})"
+    )
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)

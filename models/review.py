@@ -225,13 +225,12 @@ def _clean(values: dict) -> dict:
         elif name == "deadline_relation":
             if value is not None and value not in RELATIONS:
                 raise InvalidUpdate(f"unknown deadline relation {value!r}: one of {RELATIONS}")
-        elif name == "deadline_duration":
-            if value is not None:
-                value = value.upper()
-                if not _DURATION.match(value):
-                    raise InvalidUpdate(
-                        f"deadline duration {value!r} is not ISO-8601 (e.g. P30D, P3M, PT48H)"
-                    )
+        elif name == "deadline_duration" and value is not None:
+            value = value.upper()
+            if not _DURATION.match(value):
+                raise InvalidUpdate(
+                    f"deadline duration {value!r} is not ISO-8601 (e.g. P30D, P3M, PT48H)"
+                )
         out[name] = value
     return out
 

@@ -19,8 +19,10 @@ from models import (
     ReviewEvent,
     get_engine,
     init_db,
+    review,
+    session_scope,
+    users,
 )
-from models import review, session_scope, users
 
 pytestmark = pytest.mark.integration
 
@@ -116,7 +118,7 @@ def test_review_stale_write_at_flush_is_a_conflict(engine, doc):
 
     first, second = Session(engine), Session(engine)
     try:
-        seen_by_bob = second.get(Obligation, ob.id)  # bob has it open at this version
+        bobs = second.get(Obligation, ob.id)  # bob has it open (held: the map is weak)
         review.correct(session=first, obligation_id=ob.id, user="alice",
                        update=ObligationUpdate(trigger="on termination"))
         first.commit()
@@ -124,6 +126,7 @@ def test_review_stale_write_at_flush_is_a_conflict(engine, doc):
             review.correct(session=second, obligation_id=ob.id, user="bob",
                            update=ObligationUpdate(trigger="on expiry"))
         assert any(c["user"] == "alice" for c in caught.value.changes)
+        assert bobs.trigger == "on termination"  # bob's session now holds alice's version
     finally:
         first.close()
         second.close()

@@ -5,7 +5,7 @@ and back; every POST passes ``csrf_protect`` (a router dependency) and the login
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -26,10 +26,20 @@ from web.security import (
 from web.templating import flash, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+Reviewer = Annotated[CurrentUser, Depends(current_user)]  # any logged-in user
+Admin = Annotated[CurrentUser, Depends(require_admin)]
 
 TEXT_FIELDS = (
-    "modality", "obligor", "beneficiary", "action", "trigger", "deadline_text",
-    "deadline_duration", "deadline_relation", "deadline_anchor", "deadline_date",
+    "modality",
+    "obligor",
+    "beneficiary",
+    "action",
+    "trigger",
+    "deadline_text",
+    "deadline_duration",
+    "deadline_relation",
+    "deadline_anchor",
+    "deadline_date",
 )
 SNIPPET_MARGIN = 48  # points of page shown above and below the highlighted sentence
 
@@ -88,7 +98,7 @@ def _category_counts(items, attr="categories") -> Counter:
 
 
 @router.get("/")
-def dashboard(request: Request, user: CurrentUser = Depends(current_user)):
+def dashboard(request: Request, user: Reviewer):
     with _db(request) as session:
         runs = list(session.exec(select(Run).order_by(Run.started_at.desc()).limit(10)))
         documents = list(session.exec(select(Document).order_by(Document.source_file)))
@@ -128,7 +138,7 @@ def _document(session: Session, document_id: int) -> Document:
 
 
 @router.get("/documents/{document_id}")
-def document_page(request: Request, document_id: int, user=Depends(current_user)):
+def document_page(request: Request, document_id: int, user: Reviewer):
     with _db(request) as session:
         document = _document(session, document_id)
         clauses = list(
@@ -166,7 +176,7 @@ def document_page(request: Request, document_id: int, user=Depends(current_user)
 
 
 @router.get("/documents/{document_id}/pages/{page}.png")
-def page_image(request: Request, document_id: int, page: int, user=Depends(current_user)):
+def page_image(request: Request, document_id: int, page: int, user: Reviewer):
     """The rendered page, found through the database (by document id and hash), never by a
     path in the request."""
     with _db(request) as session:
@@ -177,7 +187,9 @@ def page_image(request: Request, document_id: int, page: int, user=Depends(curre
         raise HTTPException(404, str(exc)) from None
     except PageImageError as exc:
         raise HTTPException(410, str(exc)) from None
-    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+    return Response(
+        png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
+    )
 
 
 # --- the queue --------------------------------------------------------------------------
@@ -189,11 +201,10 @@ def _queue_filter(params: dict[str, Any]) -> review.QueueFilter:
     return review.QueueFilter(
         document_id=int(document) if str(document or "").isdigit() else None,
         category=params.get("category") if params.get("category") in review.CATEGORIES else None,
-        status=(
-            status if status in (*review.STATUSES, "open", "flagged") else None
-        ),
+        status=(status if status in (*review.STATUSES, "open", "flagged") else None),
         obligor=params.get("obligor") or None,
-        sort=params.get("sort") if params.get("sort") in ("page", "confidence", "updated")
+        sort=params.get("sort")
+        if params.get("sort") in ("page", "confidence", "updated")
         else "page",
     )
 
@@ -220,16 +231,14 @@ def _queue_url(request: Request, selected: str | None = None) -> str:
 
 
 @router.get("/queue")
-def queue(request: Request, user=Depends(current_user)):
+def queue(request: Request, user: Reviewer):
     params = dict(request.query_params)
     filters = _queue_filter(params)
     # Remembered, so that next / previous on an obligation page walk this same queue.
     request.session["queue"] = _filter_params(filters)
     with _db(request) as session:
         rows = review.list_queue(session=session, filters=filters)
-        documents = {
-            d.id: d for d in session.exec(select(Document).order_by(Document.source_file))
-        }
+        documents = {d.id: d for d in session.exec(select(Document).order_by(Document.source_file))}
         obligors = review.obligors(session=session)
     context = {
         "rows": rows,
@@ -326,7 +335,8 @@ def _obligation_context(request: Request, obligation_id: str) -> dict:
         "ob": ob,
         "document": document,
         "clause": clause,
-        "events": list(reversed(events)),
+        # Newest first; the events of one write keep their order (field changes, then status).
+        "events": sorted(events, key=lambda e: (-e.at.timestamp(), e.id or 0)),
         "definitions": review.definitions_for(ob, document),
         "roles": sorted({p.get("role") for p in document.parties or [] if p.get("role")}),
         "views": views,
@@ -345,7 +355,7 @@ def _obligation_context(request: Request, obligation_id: str) -> dict:
 
 
 @router.get("/obligations/{obligation_id}")
-def obligation_page(request: Request, obligation_id: str, user=Depends(current_user)):
+def obligation_page(request: Request, obligation_id: str, user: Reviewer):
     return render(request, "obligation.html", _obligation_context(request, obligation_id))
 
 
@@ -369,9 +379,7 @@ def _update_from_form(form) -> ObligationUpdate:
 
 
 @router.post("/obligations/{obligation_id}")
-async def obligation_submit(
-    request: Request, obligation_id: str, user: CurrentUser = Depends(current_user)
-):
+async def obligation_submit(request: Request, obligation_id: str, user: Reviewer):
     form = await request.form()
     do = str(form.get("do", "save"))
     comment = str(form.get("comment", "")).strip() or None
@@ -385,20 +393,38 @@ async def obligation_submit(
         with _db(request) as session:
             if do in ("save", "approve"):
                 review.correct(
-                    session=session, obligation_id=obligation_id, update=update,
-                    user=user.name, expected_version=expected,
+                    session=session,
+                    obligation_id=obligation_id,
+                    update=update,
+                    user=user.name,
+                    expected_version=expected,
                     comment=comment if do == "save" else None,
                 )
                 expected = None  # checked: the rest is this same transaction
             if do == "approve":
-                review.approve(session=session, obligation_id=obligation_id, user=user.name,
-                               expected_version=expected, comment=comment)
+                review.approve(
+                    session=session,
+                    obligation_id=obligation_id,
+                    user=user.name,
+                    expected_version=expected,
+                    comment=comment,
+                )
             elif do == "reject":
-                review.reject(session=session, obligation_id=obligation_id, user=user.name,
-                              expected_version=expected, comment=comment)
+                review.reject(
+                    session=session,
+                    obligation_id=obligation_id,
+                    user=user.name,
+                    expected_version=expected,
+                    comment=comment,
+                )
             elif do == "reopen":
-                review.reopen(session=session, obligation_id=obligation_id, user=user.name,
-                              expected_version=expected, comment=comment)
+                review.reopen(
+                    session=session,
+                    obligation_id=obligation_id,
+                    user=user.name,
+                    expected_version=expected,
+                    comment=comment,
+                )
             ob = _obligation(session, obligation_id)
             _, next_id = review.neighbours(
                 session=session, obligation=ob, filters=_saved_filter(request)
@@ -412,12 +438,13 @@ async def obligation_submit(
         context = _obligation_context(request, obligation_id)
         sent = update.model_dump(exclude_unset=True)
         context["conflict"] = exc
-        context["mine"] = {
-            k: v for k, v in sent.items() if exc.current.get(k) != v
-        }
+        context["mine"] = {k: v for k, v in sent.items() if exc.current.get(k) != v}
         if do != "save":
-            context["mine"]["status"] = {"approve": "approved", "reject": "rejected",
-                                         "reopen": "extracted"}[do]
+            context["mine"]["status"] = {
+                "approve": "approved",
+                "reject": "rejected",
+                "reopen": "extracted",
+            }[do]
         return render(request, "obligation.html", context, status_code=409)
     except review.InvalidUpdate as exc:
         if came_from_queue:
@@ -427,8 +454,12 @@ async def obligation_submit(
         context["invalid"] = str(exc)
         return render(request, "obligation.html", context, status_code=422)
 
-    label = {"save": "Correction saved", "approve": "Approved", "reject": "Rejected",
-             "reopen": "Reopened"}[do]
+    label = {
+        "save": "Correction saved",
+        "approve": "Approved",
+        "reject": "Rejected",
+        "reopen": "Reopened",
+    }[do]
     if came_from_queue:
         flash(request, f"{label}: clause {ob.clause_ref}.", "ok")
         return _redirect(_queue_url(request, next_id or obligation_id))
@@ -436,8 +467,9 @@ async def obligation_submit(
         flash(request, f"{label}: clause {ob.clause_ref}. Here is the next one.", "ok")
         return _redirect(f"/obligations/{next_id}")
     if do in ("approve", "reject"):
-        flash(request, f"{label}: clause {ob.clause_ref}. That was the last one in the queue.",
-              "ok")
+        flash(
+            request, f"{label}: clause {ob.clause_ref}. That was the last one in the queue.", "ok"
+        )
         return _redirect(_queue_url(request, obligation_id))
     flash(request, f"{label}.", "ok")
     return _redirect(f"/obligations/{obligation_id}")
@@ -452,9 +484,7 @@ def _clause_context(request: Request, clause_id: int) -> dict:
         if clause is None:
             raise HTTPException(404, f"There is no clause {clause_id}.")
         document = session.get(Document, clause.document_id)
-        existing = list(
-            session.exec(select(Obligation).where(Obligation.clause_id == clause_id))
-        )
+        existing = list(session.exec(select(Obligation).where(Obligation.clause_id == clause_id)))
     views, image_error = _snippets(request, document, clause.bboxes, clause.page_start)
     return {
         "clause": clause,
@@ -472,12 +502,12 @@ def _clause_context(request: Request, clause_id: int) -> dict:
 
 
 @router.get("/clauses/{clause_id}/add")
-def add_form(request: Request, clause_id: int, user=Depends(current_user)):
+def add_form(request: Request, clause_id: int, user: Reviewer):
     return render(request, "add.html", _clause_context(request, clause_id))
 
 
 @router.post("/clauses/{clause_id}/add")
-async def add_submit(request: Request, clause_id: int, user: CurrentUser = Depends(current_user)):
+async def add_submit(request: Request, clause_id: int, user: Reviewer):
     form = await request.form()
     update = _update_from_form(form)
     text = str(form.get("text", ""))
@@ -485,8 +515,12 @@ async def add_submit(request: Request, clause_id: int, user: CurrentUser = Depen
     try:
         with _db(request) as session:
             ob = review.add_obligation(
-                session=session, clause_id=clause_id, text=text, fields=update,
-                user=user.name, comment=comment,
+                session=session,
+                clause_id=clause_id,
+                text=text,
+                fields=update,
+                user=user.name,
+                comment=comment,
             )
             new_id = ob.id
     except review.NotFound as exc:
@@ -494,8 +528,11 @@ async def add_submit(request: Request, clause_id: int, user: CurrentUser = Depen
     except review.InvalidUpdate as exc:
         context = _clause_context(request, clause_id)
         context["invalid"] = str(exc)
-        context["values"] = {**update.model_dump(exclude_unset=True), "text": text,
-                             "comment": comment}
+        context["values"] = {
+            **update.model_dump(exclude_unset=True),
+            "text": text,
+            "comment": comment,
+        }
         return render(request, "add.html", context, status_code=422)
     flash(request, "Obligation added. It is marked as written by you.", "ok")
     return _redirect(f"/obligations/{new_id}")
@@ -505,22 +542,26 @@ async def add_submit(request: Request, clause_id: int, user: CurrentUser = Depen
 
 
 @router.get("/admin/users")
-def users_page(request: Request, admin: CurrentUser = Depends(require_admin)):
+def users_page(request: Request, admin: Admin):
     with _db(request) as session:
         people = users.list_users(session=session)
     return render(request, "users.html", {"people": people, "roles": users.ROLES})
 
 
 @router.post("/admin/users")
-async def users_submit(request: Request, admin: CurrentUser = Depends(require_admin)):
+async def users_submit(request: Request, admin: Admin):
     form = await request.form()
     do = str(form.get("do", ""))
     name = str(form.get("name", "")).strip()
     try:
         with _db(request) as session:
             if do == "add":
-                users.add_user(session=session, name=name, password=str(form.get("password", "")),
-                               role=str(form.get("role", "reviewer")))
+                users.add_user(
+                    session=session,
+                    name=name,
+                    password=str(form.get("password", "")),
+                    role=str(form.get("role", "reviewer")),
+                )
                 message = f"User {name} added."
             elif do in ("deactivate", "activate"):
                 if name == admin.name:
@@ -528,8 +569,9 @@ async def users_submit(request: Request, admin: CurrentUser = Depends(require_ad
                 users.set_active(session=session, name=name, active=do == "activate")
                 message = f"User {name} {do}d."
             elif do == "password":
-                users.set_password(session=session, name=name,
-                                   password=str(form.get("password", "")))
+                users.set_password(
+                    session=session, name=name, password=str(form.get("password", ""))
+                )
                 message = f"Password of {name} changed; their open sessions have ended."
             elif do == "role":
                 if name == admin.name:
