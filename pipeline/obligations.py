@@ -421,7 +421,11 @@ def _modal_sentence(
         return
 
     inline = list(_INLINE_LIMB.finditer(sentence))
-    if len(inline) >= 2 and inline[0].start() > modals[0].end and inline[0].group(1) in ("a", "i"):
+    if (
+        len(inline) >= 2
+        and 0 < inline[0].start() - modals[0].end < 150  # "shall (a) notify …, (b) keep …"
+        and inline[0].group(1) in ("a", "i")
+    ):
         _inline_limbs(ctx, unit, node, cls, start, sentence, inline)
         return
 
