@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 # prefect_harness: the session's one test Prefect server, shared with the flow tests.
 from test_flow_ingest import BAD, SAMPLE_DOCS, make_corpus, prefect_harness  # noqa: F401
 from typer.testing import CliRunner
