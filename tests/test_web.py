@@ -311,6 +311,8 @@ def test_web_two_reviewers_conflict_and_nothing_is_overwritten(app, engine, doc)
     assert "Not saved" in late.text and "alice" in late.text
     assert "within 10 Business Days" in late.text  # what alice changed
     assert "Council" in late.text  # bob's unsaved change, shown back to him
+    unsaved = late.text.split("Your unsaved changes", 1)[1].split("</ul>", 1)[0]
+    assert "Obligor" in unsaved and "Deadline" not in unsaved  # alice's, not his
     now = first_obligation(engine, doc)
     assert now.status == "corrected" and now.deadline_text == "within 10 Business Days"
     assert now.obligor == ob.obligor
@@ -464,3 +466,34 @@ def test_web_page_images_come_from_the_database_not_from_paths(app, engine, doc,
     assert c.get(f"/documents/{doc}/pages/{other}.png").status_code == 410
     with session_scope(engine) as session:
         assert session.get(Document, doc).sha256 == d.sha256
+
+
+# --- re-extraction ----------------------------------------------------------------------
+
+
+def test_web_reextraction_keeps_review_work_and_flags_the_conflict(app, engine, doc):
+    from dataclasses import replace
+
+    ob, _ = _ids(engine, doc)
+    c = client(app)
+    token = login(c, "bob")
+    c.post(f"/obligations/{ob.id}", data={
+        **_form(ob, deadline_text="within 7 days"), "csrf_token": token, "do": "approve"})
+    assert first_obligation(engine, doc).status == "approved"
+
+    extraction = _extraction()
+    candidates = [
+        replace(o, deadline=replace(o.deadline, text="within 9 days") if o.deadline else None,
+                action=o.action + " (re-read)") if o.text == ob.text else o
+        for o in extraction.obligations
+    ]
+    ingest_sample(engine, extraction=replace(extraction, obligations=tuple(candidates),
+                                             extractor_version="test+newer"))
+    kept = first_obligation(engine, doc)
+    assert (kept.status, kept.deadline_text, kept.action) == ("approved", "within 7 days",
+                                                              ob.action)
+    assert kept.conflict and kept.conflict["action"] == ob.action + " (re-read)"
+    flagged = c.get("/queue?status=flagged").text
+    assert f'data-id="{ob.id}"' in flagged and "conflict" in flagged
+    page = c.get(f"/obligations/{ob.id}").text
+    assert "Re-extraction proposes" in page and "(re-read)" in page

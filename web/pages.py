@@ -378,6 +378,17 @@ def _update_from_form(form) -> ObligationUpdate:
     return ObligationUpdate(**{k: (v if v != "" else None) for k, v in values.items()})
 
 
+def _unsaved(conflict: review.Conflict, sent: dict) -> dict:
+    """What the late reviewer changed: their form against the version they had loaded (the
+    current values with the other reviewers' changes taken back), not against the current
+    one, which would list every field the others changed as theirs too."""
+    loaded = dict(conflict.current)
+    for change in reversed(conflict.changes):  # newest first: the oldest "old" wins
+        if change["field"] in loaded:
+            loaded[change["field"]] = change["old"]
+    return {k: v for k, v in sent.items() if loaded.get(k) != v}
+
+
 @router.post("/obligations/{obligation_id}")
 async def obligation_submit(request: Request, obligation_id: str, user: Reviewer):
     form = await request.form()
@@ -438,7 +449,7 @@ async def obligation_submit(request: Request, obligation_id: str, user: Reviewer
         context = _obligation_context(request, obligation_id)
         sent = update.model_dump(exclude_unset=True)
         context["conflict"] = exc
-        context["mine"] = {k: v for k, v in sent.items() if exc.current.get(k) != v}
+        context["mine"] = _unsaved(exc, sent)
         if do != "save":
             context["mine"]["status"] = {
                 "approve": "approved",
