@@ -50,8 +50,9 @@ def flow_names() -> list[str]:
     import importlib
     import pkgutil
 
-    import flows
     from prefect import Flow
+
+    import flows
 
     names = set()
     for info in pkgutil.iter_modules(flows.__path__, "flows."):
