@@ -195,10 +195,15 @@ def _completed_stem(text: str, clauses: tuple[Clause, ...], unit: Clause) -> str
 
 
 def _limb_of(clauses: tuple[Clause, ...], limb: Clause, unit: int) -> bool:
+    """Whether ``limb`` hangs below ``unit`` through limbs only."""
     node = limb
-    while node.parent is not None and clauses[node.parent].is_limb:
+    while node.parent is not None:
+        if node.parent == unit:
+            return True
         node = clauses[node.parent]
-    return node.parent == unit
+        if not node.is_limb:
+            return False
+    return False
 
 
 def _context_headings(clauses: tuple[Clause, ...], unit: Clause) -> list[str]:
