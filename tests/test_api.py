@@ -188,7 +188,9 @@ def real_app(db_url, engine):
 
 def test_api_in_the_app_needs_no_session_but_a_token(real_app, engine) -> None:
     secret = _token(engine)
-    assert real_app.get("/api/v1/obligations").status_code == 401
+    refused = real_app.get("/api/v1/obligations", headers={"accept": "text/html"})
+    assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+    assert refused.json() == {"detail": "Not authenticated"}
     response = real_app.get("/api/v1/obligations", headers=_auth(secret))
     assert response.status_code == 200 and response.json()["data"]
     assert "set-cookie" not in response.headers
