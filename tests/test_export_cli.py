@@ -143,3 +143,28 @@ def test_tokens_revoke_by_name_or_id(db) -> None:
     again = _run("tokens", "revoke", "registry", "--db", url)
     assert again.exit_code == 1 and "no active token" in again.output
     assert "revoked" in _run("tokens", "list", "--db", url).stdout
+
+
+# --- docs that cannot drift ---------------------------------------------------------------------
+
+
+def _registry_section() -> str:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    return readme.split("<!-- registry:start -->")[1].split("<!-- registry:end -->")[0]
+
+
+@pytest.mark.parametrize(
+    "needle",
+    ["obligations export", "--format", "--status", "--since", "--document", "--out",
+     "tokens create", "tokens list", "tokens revoke", "export-registry",
+     "GET /api/v1/obligations", "next_cursor", "WWW-Authenticate", "milestones"],
+)
+def test_export_cli_readme_documents(needle) -> None:
+    assert needle in _registry_section()
+
+
+def test_export_cli_readme_documents_every_record_field() -> None:
+    section = _registry_section()
+    assert [f for f in FIELDS if f"`{f}`" not in section] == []
