@@ -322,7 +322,9 @@ def _stem_of(ctx: _Context, sentence: str) -> _Stem:
         return _Stem()
     modal = modals[0]
     subject = _subject(sentence[: modal.start])
-    obligor, obligor_rule, modality, modality_rule = _resolve(ctx, subject, sentence, modal)
+    obligor, obligor_rule, modality, modality_rule = _resolve(
+        ctx, subject, sentence[: modal.start], modal
+    )
     passive = _is_passive(sentence[modal.end :])
     flags: tuple[str, ...] = ()
     if obligor is None:
@@ -359,7 +361,7 @@ def _sentence(
 # least 90 days' notice …": a right not to renew (or to end), with its notice period, even
 # though the sentence's verb belongs to the Agreement.
 _NOTICE_CONDITION = re.compile(
-    r"\b(?i:unless|until|if|provided\s+that)\s+(?P<who>(?:either|any|each|a|one|the)\s+part(?:y|ies)|"
+    r"\b(?i:unless|until|if|provided\s+that)\s+(?P<who>(?i:(?:either|any|each|a|one|the)\s+part(?:y|ies))|"
     r"(?:the\s+)?[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})\s+(?:shall\s+have\s+)?"
     r"(?:gives?|given|provides?|serves?|delivers?|notif(?:y|ies)|sends?|elects?)\b",
 )
@@ -587,6 +589,15 @@ def _resolve(
         return "Both Parties", "obl.joint_subject", modality, modality_rule
     if roles:
         return roles[0], "obl.subject.role", modality, modality_rule
+    if not subject.strip():
+        # "On termination the Supplier shall …": no comma after the introductory phrase;
+        # the party standing right before the modal is the subject.
+        tail = _roles_at(ctx, before[-40:])
+        if tail:
+            pos, role = tail[-1]
+            rest = before[-40:][pos:]
+            if len(_WORD.findall(rest)) <= len(_WORD.findall(role)) + 1:
+                return role, "obl.subject.after_intro", modality, modality_rule
     words = [w.lower() for w in _WORD.findall(subject)]
     if words and words[0] in _PRONOUNS and len(words) <= 2:
         earlier = _roles_in(ctx, before[: max(0, len(before) - len(subject))])
