@@ -235,6 +235,16 @@ def _clean(values: dict) -> dict:
     return out
 
 
+def _same(name: str, old: Any, new: Any) -> bool:
+    """Whether a submitted value only restates the stored one: a form sends every field back,
+    trimmed and blank-as-None, categories in canonical order; none of that is a correction."""
+    if name == "categories":
+        return set(old or []) == set(new or [])
+    if isinstance(old, str):
+        old = old.strip() or None
+    return old == new
+
+
 def _touch(obligation: Obligation, user: str, now: datetime) -> None:
     obligation.updated_at = now
     obligation.reviewed_by = user
@@ -280,7 +290,7 @@ def correct(
     obligation = _load(session, obligation_id, expected_version)
     values = _clean(update.model_dump(exclude_unset=True))
     now = utcnow()
-    changed = {k: v for k, v in values.items() if getattr(obligation, k) != v}
+    changed = {k: v for k, v in values.items() if not _same(k, getattr(obligation, k), v)}
     if not changed:
         if comment:
             _event(session, obligation, user, now, "comment", comment=comment)

@@ -330,3 +330,21 @@ def test_cli_review_bulk_approve_correct_show(cli, engine, doc):
     events = [json.loads(line) for line in cli("review", "events").output.splitlines()]
     assert {e["action"] for e in events} >= {"correct", "approve", "reject"}
     assert any(e["user"] == "bob" and e["comment"] == "duplicate" for e in events)
+
+
+def test_review_restating_stored_values_is_no_correction(engine, doc):
+    ob = first_obligation(engine, doc)
+    with session_scope(engine) as session:
+        stored = session.get(Obligation, ob.id)
+        stored.categories = ["termination", "exit"]  # not in canonical order
+        stored.action = stored.action + "  "
+    with session_scope(engine) as session:
+        current = session.get(Obligation, ob.id)
+        review.correct(
+            session=session, obligation_id=ob.id, user="alice",
+            update=ObligationUpdate(categories=["exit", "termination"],
+                                    action=current.action.strip(),
+                                    trigger=current.trigger or ""),
+        )
+    assert first_obligation(engine, doc).status == "extracted"
+    assert _events(engine, ob.id) == []

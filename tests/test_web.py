@@ -497,3 +497,38 @@ def test_web_reextraction_keeps_review_work_and_flags_the_conflict(app, engine, 
     assert f'data-id="{ob.id}"' in flagged and "conflict" in flagged
     page = c.get(f"/obligations/{ob.id}").text
     assert "Re-extraction proposes" in page and "(re-read)" in page
+
+
+# --- configuration ----------------------------------------------------------------------
+
+
+def test_web_secret_key_is_generated_once_outside_the_tree(tmp_path, monkeypatch):
+    import stat
+
+    from web.security import load_secret_key
+
+    monkeypatch.delenv("OBLIGATIONS_SECRET_KEY", raising=False)
+    monkeypatch.setenv("OBLIGATIONS_SECRET_KEY_FILE", str(tmp_path / "conf" / "secret_key"))
+    first = load_secret_key()
+    assert len(first) >= 32 and load_secret_key() == first
+    assert stat.S_IMODE((tmp_path / "conf" / "secret_key").stat().st_mode) == 0o600
+    monkeypatch.setenv("OBLIGATIONS_SECRET_KEY", "from-the-environment-" + "z" * 20)
+    assert load_secret_key().startswith("from-the-environment-")
+
+
+@pytest.mark.parametrize("host, secure", [("127.0.0.1", False), ("0.0.0.0", True)])
+def test_web_serve_makes_cookies_secure_off_localhost(db_url, monkeypatch, host, secure):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from cli.main import app as cli
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    monkeypatch.delenv("OBLIGATIONS_SECURE_COOKIES", raising=False)
+    monkeypatch.setenv("OBLIGATIONS_SECRET_KEY", SECRET)
+    result = CliRunner().invoke(cli, ["serve", "--host", host, "--port", "8123", "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == (host, 8123)
+    response = TestClient(served["app"], base_url="https://testserver").get("/login")
+    assert ("; secure" in response.headers["set-cookie"].lower()) is secure
