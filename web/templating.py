@@ -54,6 +54,8 @@ def _value(value) -> str:
     if isinstance(value, list):
         return ", ".join(CATEGORY_LABELS.get(v, str(v)) for v in value)
     if isinstance(value, dict):
+        if all(isinstance(v, int | float) for v in value.values()):  # counts per category
+            return ", ".join(f"{CATEGORY_LABELS.get(k, k)} {v}" for k, v in value.items()) or "—"
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
