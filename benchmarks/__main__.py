@@ -1,0 +1,3 @@
+from benchmarks.ingest import main
+
+raise SystemExit(main())
