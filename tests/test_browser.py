@@ -205,3 +205,26 @@ def test_browser_twenty_obligations_from_the_keyboard(server, page):
     (ARTIFACTS / "keystrokes.txt").write_text(
         f"20 obligations reviewed (19 approved, 1 rejected) with {keys.count - 2} keystrokes\n"
     )
+
+
+def test_browser_queue_keys_approve_and_reject_in_place(server, page):
+    """In the queue itself: a / r decide the selected row and the selection moves on."""
+    base, engine = server["url"], server["engine"]
+    page.goto(base + "/login")
+    page.fill("input[name=name]", "alice")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button[type=submit]")
+    page.goto(f"{base}/queue?document={server['document']}&status=open")
+    page.keyboard.press("?")
+    assert page.locator("dialog#help").is_visible()
+    page.keyboard.press("?")
+    ids = page.locator("tr[data-id]").evaluate_all("rows => rows.map(r => r.dataset.id)")
+    keys = Keys(page)
+    for key in ("a", "r", "a"):
+        keys.press(key, navigates=True)
+    with session_scope(engine) as session:
+        statuses = [session.get(Obligation, i).status for i in ids[:3]]
+    assert statuses == ["approved", "rejected", "approved"]
+    assert page.locator("tr.selected").get_attribute("data-id") == ids[3]
+    assert keys.count == 3
+    page.screenshot(path=ARTIFACTS / "queue-after-keys.png")
