@@ -332,6 +332,7 @@ def test_web_invalid_correction_is_explained_not_saved(app, engine, doc):
     response = c.post(f"/obligations/{ob.id}", data={
         **_form(ob, deadline_duration="thirty days"), "csrf_token": token, "do": "save"})
     assert response.status_code == 422 and "ISO-8601" in response.text
+    assert 'value="thirty days"' in response.text  # what was typed comes back
     assert first_obligation(engine, doc).status == "extracted"
 
 

@@ -351,6 +351,8 @@ def _obligation_context(request: Request, obligation_id: str) -> dict:
         "categories": review.CATEGORIES,
         "conflict": None,
         "mine": {},
+        "values": None,
+        "comment": "",
     }
 
 
@@ -463,6 +465,10 @@ async def obligation_submit(request: Request, obligation_id: str, user: Reviewer
             return _redirect(_queue_url(request, obligation_id))
         context = _obligation_context(request, obligation_id)
         context["invalid"] = str(exc)
+        # The form comes back as the reviewer filled it in: nothing they typed is lost.
+        context["values"] = {**review.snapshot(context["ob"]),
+                             **update.model_dump(exclude_unset=True)}
+        context["comment"] = comment or ""
         return render(request, "obligation.html", context, status_code=422)
 
     label = {
