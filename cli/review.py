@@ -138,9 +138,13 @@ def list_(
                 )
             )
         return
-    table = Table(title=f"{len(rows)} obligation(s)", show_lines=False)
-    for column in ("id", "doc", "clause", "page", "obligor", "action", "deadline", "status"):
-        table.add_column(column)
+    table = Table(title=f"{len(rows)} obligation(s)", show_lines=False, expand=True)
+    # One line per obligation: long values are cut, `review show ID` has them in full.
+    for column in ("id", "doc", "clause", "page", "obligor"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("action", no_wrap=True, overflow="ellipsis", ratio=3, min_width=20)
+    table.add_column("deadline", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
+    table.add_column("status", no_wrap=True)
     for ob in rows:
         flags = "".join(f" [yellow]{f}[/]" for f in ("conflict", "stale") if getattr(ob, f))
         table.add_row(
@@ -150,7 +154,7 @@ def list_(
             str(ob.page or ""),
             ob.obligor or "?",
             _short(ob.action, 60),
-            ob.deadline_text or "",
+            _short(ob.deadline_text, 60),
             ob.status + flags,
         )
     console.print(table)
