@@ -49,6 +49,9 @@ FIELDS: tuple[str, ...] = (
     "confidence", "rules", "extractor_version",
 )  # the record's keys, in the order of the CSV columns
 
+# Review events after which an obligation may have reached a registry: one of these back in
+# ``extracted`` (reopened) goes out as a tombstone in increments.
+_ONCE_EXPORTABLE = ("approve", "correct", "create", "reopen")
 REGISTRY = "registry"  # the ExportState row of the export-registry flow
 DEFAULT_SAFETY_LAG = timedelta(seconds=60)
 
@@ -193,7 +196,7 @@ def select_obligations(
         if since is not None:  # an increment: tombstones too
             was_reviewed = exists().where(
                 ReviewEvent.obligation_id == Obligation.id,
-                ReviewEvent.action.in_(("approve", "correct")),
+                ReviewEvent.action.in_(_ONCE_EXPORTABLE),
             )
             keep = or_(
                 keep,

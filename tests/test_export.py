@@ -240,6 +240,37 @@ def test_export_reopened_obligation_is_a_tombstone_in_increments(engine) -> None
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("action, tombstone", [
+    ("approve", True), ("correct", True), ("create", True), ("reopen", True),
+    ("conflict", False), ("comment", False),
+])
+def test_export_extracted_is_a_tombstone_only_after_a_review(engine, action, tombstone):
+    from models import ReviewEvent
+
+    ob_id = next(iter(_status(engine)))
+    with session_scope(engine) as session:
+        session.add(ReviewEvent(obligation_id=ob_id, user="alice", action=action))
+    assert (_ids(engine, since=T0) == [ob_id]) is tombstone
+
+
+@pytest.mark.integration
+def test_export_cli_fails_clearly_on_a_record_the_schema_refuses(engine, db_url) -> None:
+    """Never emit an invalid record: the export stops and names the obligation."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    ob_id = next(iter(_status(engine)))
+    _stamp(engine, ob_id, T0)
+    with session_scope(engine) as session:
+        session.get(Obligation, ob_id).deadline_date = "31/03/2027"  # not ISO: stored by hand
+    result = CliRunner().invoke(app, ["export", "--db", db_url])
+    assert result.exit_code == 1
+    assert ob_id in result.output and "deadline/date" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.integration
 def test_export_order_is_updated_at_then_id_and_batches_lose_nothing(engine) -> None:
     with session_scope(engine) as session:
         for ob in session.exec(select(Obligation)):
