@@ -132,11 +132,14 @@ def print_summary(summary: IngestSummary) -> None:
                  f"[bold]{summary.counts.n_obligations}[/]")
     console.print(cats)
 
-    rate = f", {summary.pages / summary.seconds:.1f} pages/s" if summary.pages else ""
+    rate = f" ({summary.pages / summary.seconds:.1f} pages/s)" if summary.pages else ""
     console.print(
         f"{len(summary.processed)} processed, {len(summary.skipped)} skipped, "
-        f"{len(summary.failed)} failed in {summary.seconds:.1f} s{rate}"
-        f" (extractor {summary.extractor_version})."
+        f"{len(summary.failed)} failed in {summary.seconds:.1f} s{rate}."
+    )
+    console.print(
+        f"Run {summary.run_id}, extractor {summary.extractor_version}. "
+        "See [bold]obligations status[/] for everything stored so far."
     )
     if summary.failed:
         console.print(
