@@ -533,3 +533,17 @@ def test_web_serve_makes_cookies_secure_off_localhost(db_url, monkeypatch, host,
     assert (served["host"], served["port"]) == (host, 8123)
     response = TestClient(served["app"], base_url="https://testserver").get("/login")
     assert ("; secure" in response.headers["set-cookie"].lower()) is secure
+
+
+def test_web_failed_logins_are_throttled(app, doc):
+    c = client(app)
+    token = csrf_of(c.get("/login").text)
+    app.state.login_throttle.limit = 3
+    for _ in range(3):
+        wrong = c.post("/login", data={"name": "bob", "password": "guess", "csrf_token": token})
+        assert wrong.status_code == 401
+    right = c.post("/login", data={"name": "bob", "password": "correct horse battery",
+                                   "csrf_token": token}, follow_redirects=False)
+    assert right.status_code == 429 and "Too many failed attempts" in right.text
+    # Other names are not locked out by someone guessing bob's password.
+    login(c, "alice")

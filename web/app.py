@@ -61,6 +61,7 @@ def create_app(
     app.state.engine = engine
     app.state.images = PageImages(cache_dir)
     app.state.templates = templates
+    app.state.login_throttle = security.LoginThrottle()
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)

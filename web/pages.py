@@ -67,13 +67,20 @@ async def login(request: Request):
     form = await request.form()
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/")))
+    throttle = request.app.state.login_throttle
+    if throttle.blocked(name):
+        context = {"next": target, "name": name,
+                   "error": "Too many failed attempts for this name. Try again in a few minutes."}
+        return render(request, "login.html", context, status_code=429)
     with _db(request) as session:
         user = users.authenticate(session=session, name=name, password=password)
         fingerprint = users.password_fingerprint(user) if user else None
         user_name = user.name if user else None
     if user is None:
+        throttle.failed(name)
         context = {"next": target, "error": "Wrong name or password.", "name": name}
         return render(request, "login.html", context, status_code=401)
+    throttle.succeeded(name)
     # A fresh session on login: nothing from before (a planted token) carries over.
     request.session.clear()
     request.session.update({"user": user_name, "pwv": fingerprint})

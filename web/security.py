@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+import time
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,3 +129,33 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per user name in ``window`` seconds, then refusals
+    until the window slides: guessing passwords online stays slow even for a weak one.
+    In-process (one per app): enough for one server; a farm needs its proxy to limit too."""
+
+    def __init__(self, limit: int = 10, window: float = 15 * 60):
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, name: str, now: float) -> deque[float]:
+        failures = self._failures[name.strip().lower()]
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            return len(self._recent(name, time.monotonic())) >= self.limit
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._recent(name, now).append(now)
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name.strip().lower(), None)
