@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import EXIT_USAGE, DbOption, console, err_console, fail, open_db
+from cli.common import EXIT_FAILED, EXIT_USAGE, DbOption, console, err_console, fail, open_db
 
 
 class Format(StrEnum):
@@ -95,14 +95,18 @@ def export(
                 target = None
     except ExportError as exc:
         fail(str(exc))
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): say nothing more, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_FAILED) from None
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
     finally:
         if target is not None:
             target.unlink(missing_ok=True)
-    what = "milestones" if format is Format.ocds else "records"
+    what = "milestone" if format is Format.ocds else "record"
     if out is not None:
-        err_console.print(f"wrote {count} {what} to {out}")
+        err_console.print(f"wrote {count} {what}{'' if count == 1 else 's'} to {out}")
 
 
 tokens_app = typer.Typer(

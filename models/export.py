@@ -350,7 +350,10 @@ def records_to_ocds(
             "id": sha,
             "awardID": sha,
             "title": first["contract_title"] or first["source_file"],
-            "milestones": [record_to_milestone(r) for r in kept],
+            # in the order of the contract's pages, as a reader of the contract meets them
+            "milestones": [
+                record_to_milestone(r) for r in sorted(kept, key=lambda r: r["page"] or 0)
+            ],
         }
         release: dict[str, Any] = {
             "ocid": f"{ocid_prefix}-{sha}",
