@@ -199,7 +199,7 @@ def _evaluate_cuad(folder: Path, workers: int | None) -> dict:
     from pipeline.evaluate import load_cuad, score_cuad
 
     labels = load_cuad(folder)
-    pdfs = sorted((folder / "pdf").glob("*.pdf"))
+    pdfs = sorted(p for p in (folder / "pdf").iterdir() if p.suffix.lower() == ".pdf")
     results = dict(_run_pipeline(pdfs, _obligations_of_pdf, workers))
     failed = {name: r for name, r in results.items() if isinstance(r, str)}
     obligations = {name: r for name, r in results.items() if not isinstance(r, str)}
