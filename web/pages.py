@@ -283,11 +283,11 @@ def _band(boxes: list, size: PageSize) -> tuple[float, float, float, float]:
     type reads at about its printed size) and enough lines above and below for context."""
     if not boxes:
         return 0, 0, size.width, size.height
-    left = max(min(b[0] for b in boxes) - 36, 0)
-    right = min(max(b[2] for b in boxes) + 36, size.width)
-    if right - left < 0.7 * size.width:  # a short line: show the column, not a close-up
-        grow = (0.7 * size.width - (right - left)) / 2
-        left, right = max(left - grow, 0), min(right + grow, size.width)
+    # From the sentence's left edge (its clause number stands just left of it), at least
+    # 80% of the page wide: the lines around it are wider than a short sentence.
+    left = max(min(b[0] for b in boxes) - 50, 0)
+    right = min(max(max(b[2] for b in boxes) + 36, left + 0.8 * size.width), size.width)
+    left = max(min(left, right - 0.8 * size.width), 0)
     top = max(min(b[1] for b in boxes) - SNIPPET_MARGIN, 0)
     bottom = min(max(b[3] for b in boxes) + SNIPPET_MARGIN, size.height)
     if bottom - top < 200:  # enough context to read the lines around it
