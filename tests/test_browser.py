@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_web_support import ROOT, ingest_sample, make_user
+from test_web_support import ROOT, fast_password_hashing, ingest_sample, make_user
 
 from models import Obligation, get_engine, session_scope
 
@@ -31,6 +31,11 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(monkeypatch):
+    fast_password_hashing(monkeypatch)
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import pytest
 from sqlmodel import select
-from test_web_support import SAMPLE, first_obligation, ingest_sample
+from test_web_support import SAMPLE, fast_password_hashing, first_obligation, ingest_sample
 from typer.testing import CliRunner
 
 from models import (
@@ -25,6 +25,11 @@ from models import (
 )
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(monkeypatch):
+    fast_password_hashing(monkeypatch)
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from test_web_support import (
     SAMPLE,
     csrf_of,
     document,
+    fast_password_hashing,
     first_obligation,
     ingest_sample,
     login,
@@ -26,6 +27,11 @@ from models import Clause, Document, Obligation, ReviewEvent, get_engine, sessio
 from web.app import create_app
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(monkeypatch):
+    fast_password_hashing(monkeypatch)
 
 SECRET = "test-secret-" + "x" * 40
 PUBLIC = {"/login", "/healthz"}

@@ -18,6 +18,16 @@ PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
+def fast_password_hashing(monkeypatch) -> None:
+    """Argon2 with test-sized costs: the real parameters take ~0.3 s a hash, by design."""
+    from argon2 import PasswordHasher
+
+    from models import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                         parallelism=1))
+
+
 def _fallback_obligation(extraction):
     """One obligation made from the first clause saying "shall", for when the extractor (being
     rewritten) finds none: the review tests need something to review, not a good extraction."""
