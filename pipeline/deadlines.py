@@ -9,6 +9,7 @@ phrases, the words that make a period something other than a deadline) lives in
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -115,9 +116,16 @@ def find_deadline(text: str) -> Deadline | None:
     """The deadline ``text`` states, or None. Periods come first, then dates and events,
     then immediacy, then recurrences."""
     if _EFFECT_NOW.search(text):  # "terminate with immediate effect if … within 30 days"
-        return _immediacy(text)
-    return (
-        _period(text) or _recurrence(text) or _date_or_event(text) or _immediacy(text)
+        found = _immediacy(text)
+    else:
+        found = _period(text) or _recurrence(text) or _date_or_event(text) or _immediacy(text)
+    if found is None:
+        return None
+    # The words as a reader sees them: one space where the PDF broke a line.
+    return replace(
+        found,
+        text=" ".join(found.text.split()),
+        anchor=" ".join(found.anchor.split()) if found.anchor else None,
     )
 
 

@@ -73,9 +73,17 @@ def find_parties(layout: Layout, clauses: tuple[Clause, ...]) -> Parties:
     counterparty = next((p.name for p in parties if p.role != customer), None)
     contract_type = "jv" if _is_jv(layout, front, vocab) else "supplier"
     evidence.append(f"contract_type.{contract_type}")
+    # A party's role is defined by the front page: say so, rather than quoting the preamble.
+    by_role = {p.role.lower(): p for p in parties}
+    definitions = tuple(
+        Definition(term=d.term, text=f"“{d.term}” is {by_role[d.term.lower()].name}, a party "
+                   "to this contract.", start=d.start, end=d.end, page=d.page)
+        if d.term.lower() in by_role and by_role[d.term.lower()].name != d.term else d
+        for d in find_definitions_cached
+    )
     return Parties(
         parties=tuple(parties),
-        definitions=find_definitions_cached,
+        definitions=definitions,
         contract_type=contract_type,
         counterparty=counterparty,
         customer_role=customer,
