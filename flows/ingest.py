@@ -46,7 +46,8 @@ from models.store import (
     total_counts,
 )
 from pipeline.errors import PipelineError
-from pipeline.extract import EXTRACTOR_VERSION, extract
+from pipeline.extract import CODE_VERSION, extract
+from pipeline.rules import rules_fingerprint
 from pipeline.types import Extraction
 
 FLOW_NAME = "ingest-contracts"
@@ -208,6 +209,14 @@ parse_contract = task(
 )
 
 
+def current_extractor_version() -> str:
+    """The version the workers will stamp on their extractions: the rule files as they are
+    on disk now. ``pipeline.extract.EXTRACTOR_VERSION`` was fixed when this process imported
+    it, and a long-lived process (tests, a notebook) may have outlived an edit of the rules;
+    the workers, fresh processes, would not match it."""
+    return f"{CODE_VERSION}+rules.{rules_fingerprint()}"
+
+
 def _warm_worker() -> None:
     """Load spaCy and the rules once per worker process, not once per document."""
     import pipeline.extract  # noqa: F401
@@ -230,6 +239,7 @@ def ingest_contracts(
     engine = get_engine(db_url)
     init_db(engine)
     files = collect_pdfs(paths)
+    version = current_extractor_version()
     overrides = {
         k: v for k, v in (("contract_type", contract_type), ("counterparty", counterparty)) if v
     }
@@ -240,12 +250,12 @@ def ingest_contracts(
             flow_run_id=_flow_run_id(),
             parameters=dict(
                 paths=list(paths), contract_type=contract_type, counterparty=counterparty,
-                workers=workers, extractor_version=EXTRACTOR_VERSION,
+                workers=workers, extractor_version=version,
             ),
         ).id
-        done = processed_sha256s(session=session, extractor_version=EXTRACTOR_VERSION)
+        done = processed_sha256s(session=session, extractor_version=version)
 
-    summary = IngestSummary(run_id, _flow_run_id(), EXTRACTOR_VERSION)
+    summary = IngestSummary(run_id, _flow_run_id(), version)
     todo: list[str] = []
     first_path: dict[str, str] = {}
     for path in files:
@@ -267,7 +277,7 @@ def ingest_contracts(
     _report(Progress(total=len(todo), done=0))
     for n, parsed in enumerate(_parse_all(todo, contract_type, counterparty, workers), 1):
         outcome = by_path[parsed.path]
-        _store(engine, parsed, outcome, run_id, overrides)
+        _store(engine, parsed, outcome, run_id, overrides, version)
         if outcome.status == "failed":
             logger.warning("%s failed: %s (%s)", outcome.source_file, outcome.reason,
                            outcome.error_code)
@@ -319,7 +329,9 @@ def _parse_all(
             yield future.result()
 
 
-def _store(engine, parsed: Parsed, outcome: Outcome, run_id: int, overrides: dict) -> None:
+def _store(
+    engine, parsed: Parsed, outcome: Outcome, run_id: int, overrides: dict, version: str
+) -> None:
     """One document, one transaction."""
     sha256 = parsed.sha256 or outcome.sha256
     outcome.sha256 = sha256
@@ -329,7 +341,7 @@ def _store(engine, parsed: Parsed, outcome: Outcome, run_id: int, overrides: dic
                 session=session, sha256=sha256, source_file=outcome.source_file,
                 path=outcome.path, error_code=parsed.error_code or "internal_error",
                 error_message=parsed.error_message or "", run_id=run_id,
-                extractor_version=EXTRACTOR_VERSION,
+                extractor_version=version,
             )
             outcome.status, outcome.error_code = "failed", parsed.error_code
             outcome.reason = parsed.error_message

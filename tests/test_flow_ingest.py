@@ -28,22 +28,20 @@ SAMPLE_DOCS = Path(__file__).resolve().parent.parent / "sample_docs"
 BAD = {"corrupt.pdf": "corrupt_pdf", "empty.pdf": "empty_file", "page.PDF": "not_a_pdf"}
 
 
-_harness_started: list[bool] = []
-
-
 @pytest.fixture(scope="session")
-def prefect_harness():
+def prefect_harness(request):
     """One temporary Prefect server for the whole session (~10 s to start, NOTES.md).
 
     Other test modules import this fixture; pytest then holds one copy per module, so the
-    first copy to run starts the server and the others reuse it.
+    first copy to run starts the server and the others reuse it (the mark is on the pytest
+    config, which every copy shares, whatever name the module was imported under).
     """
     from prefect.testing.utilities import prefect_test_harness
 
-    if _harness_started:
+    if getattr(request.config, "_obligations_prefect_harness", False):
         yield
         return
-    _harness_started.append(True)
+    request.config._obligations_prefect_harness = True
     with prefect_test_harness(server_startup_timeout=120):
         yield
 
