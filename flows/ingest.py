@@ -318,15 +318,21 @@ def _parse_all(
     with ProcessPoolTaskRunner(max_workers=workers, initializer=_warm_worker) as runner:
         # Biggest first, so that the longest document does not start last.
         ordered = sorted(paths, key=lambda p: Path(p).stat().st_size, reverse=True)
-        futures = [
+        futures = {
             runner.submit(
                 parse_contract,
                 {"path": p, "contract_type": contract_type, "counterparty": counterparty},
-            )
+            ): p
             for p in ordered
-        ]
-        for future in as_completed(futures):
-            yield future.result()
+        }
+        for future in as_completed(list(futures)):
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001  a worker killed (memory, a crash in C)
+                yield Parsed(
+                    futures[future], "", error_code="worker_crashed",
+                    error_message=f"the parsing process stopped: {type(exc).__name__}: {exc}",
+                )
 
 
 def _store(
