@@ -138,8 +138,8 @@ def print_summary(summary: IngestSummary) -> None:
         f"{len(summary.failed)} failed in {summary.seconds:.1f} s{rate}."
     )
     console.print(
-        f"Run {summary.run_id}, extractor {summary.extractor_version}. "
-        "See [bold]obligations status[/] for everything stored so far."
+        f"Run {summary.run_id}, extractor {summary.extractor_version}; "
+        "all runs: [bold]obligations status[/]."
     )
     if summary.failed:
         console.print(
