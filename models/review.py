@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -231,6 +231,13 @@ def _clean(values: dict) -> dict:
                 raise InvalidUpdate(
                     f"deadline duration {value!r} is not ISO-8601 (e.g. P30D, P3M, PT48H)"
                 )
+        elif name == "deadline_date" and value is not None:
+            try:
+                value = date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise InvalidUpdate(
+                    f"deadline date {value!r} is not a date in the form YYYY-MM-DD"
+                ) from None
         out[name] = value
     return out
 

@@ -353,3 +353,12 @@ def test_review_restating_stored_values_is_no_correction(engine, doc):
         )
     assert first_obligation(engine, doc).status == "extracted"
     assert _events(engine, ob.id) == []
+
+
+def test_review_correction_refuses_a_deadline_date_that_is_not_a_date():
+    # a bad date would stop every later export (the schema refuses it): refuse it here
+    from models.review import InvalidUpdate, _clean
+
+    assert _clean({"deadline_date": "2027-03-31"}) == {"deadline_date": "2027-03-31"}
+    with pytest.raises(InvalidUpdate, match="YYYY-MM-DD"):
+        _clean({"deadline_date": "31/03/2027"})
