@@ -219,7 +219,8 @@ def _fallback_parties(text: str, vocab: dict[str, list[str]]) -> list[Party]:
 # "Microsoft may terminate", "SFJ shall deliver": a name that is the subject of many modal
 # verbs is a party, even where the front page does not define it the way we recognise.
 _SUBJECT = re.compile(
-    r"(?:^|[.;:]\s+|,\s+|\band\s+|\bthen\s+|\n)(?i:(?:the|each|any|either|every)\s+)?"
+    r"(?:^|[.;:]\s+|,\s+|\band\s+|\bthen\s+|\n)(?:(?:\d+(?:\.\d+)*\.?|\(?[a-zA-Z0-9]{1,3}\))\s+)?"
+    r"(?i:(?:the|each|any|either|every)\s+)?"
     r"(?P<name>[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*){0,2})"
     r"\s+(?:shall|will|may|must|agrees|undertakes|hereby)\b"
 )

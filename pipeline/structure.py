@@ -376,7 +376,14 @@ class _Parser:
             return False
         level, style, value = choice
         del self.limbs[level:]
-        parent = self.limbs[level - 1].node if level else (self.clause or self.current)
+        if level:
+            parent = self.limbs[level - 1].node
+        elif self.clause is not None:
+            parent = self.clause
+        else:  # limbs straight under a schedule or the front matter: siblings, not nested
+            parent = self.current
+            while self.nodes[parent].kind == "limb" and self.nodes[parent].parent is not None:
+                parent = self.nodes[parent].parent
         parent_node = self.nodes[parent]
         index = self._new(
             _Node(ref=f"{parent_node.ref}({label})", label=f"({label})", kind="limb",

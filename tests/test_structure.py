@@ -57,3 +57,16 @@ def test_structure_sec_filing_label_is_not_an_exhibit():
     ], bold={0})
     refs = [c.ref for c in layout_to_clauses(layout)]
     assert "1.1" in refs and not any(r.startswith("Exhibit") for r in refs)
+
+
+def test_structure_schedule_of_lettered_paragraphs_has_units():
+    # CUAD (Cardlytics): a schedule written as "(A) … (B) …" with no numbered paragraphs
+    layout = layout_from_lines([
+        "1. TERM",
+        "1.1 This Agreement starts today.",
+        "SCHEDULE A",
+        "(A) Bank may terminate Maintenance Services for convenience at any time.",
+        "(B) Maintenance Services shall be provided for twelve months.",
+    ], bold={2})
+    units = [c.ref for c in layout_to_clauses(layout) if c.unit]
+    assert "Schedule A(A)" in units and "Schedule A(B)" in units
