@@ -457,7 +457,9 @@ def _modal_sentence(
                 confidence = 0.55
         last_obligor = obligor or last_obligor
         piece = sentence[chunk_start:chunk_end]
-        deadline = find_deadline(piece)
+        # The time of the duty follows its verb more often than not ("… which cannot be
+        # deleted immediately shall be put beyond use without undue delay").
+        deadline = find_deadline(sentence[modal.start : chunk_end]) or find_deadline(piece)
         trigger, trigger_rule = _trigger(sentence[: modal.start]) if k == 0 else (None, None)
         if trigger is None:
             trigger, trigger_rule = _trigger(piece)
