@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # `slow` tests (CUAD) are left out unless asked for: make test PYTEST_ARGS=
+# `python -m pytest` puts the checkout on sys.path: tests import helpers as `tests.…`.
 PYTEST_ARGS ?= -m "not slow"
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -15,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/obligations ingest sample_docs/
 
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 samples: $(STAMP)
 	$(BIN)/python sample_docs/generate.py && $(BIN)/python sample_docs/render_odt.py
