@@ -338,7 +338,19 @@ def _parse_all(
 def _store(
     engine, parsed: Parsed, outcome: Outcome, run_id: int, overrides: dict, version: str
 ) -> None:
-    """One document, one transaction."""
+    """One document, one transaction. Two ingests of the same new file at the same moment
+    both try to insert it; the loser tries once more and finds it stored."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        _store_once(engine, parsed, outcome, run_id, overrides, version)
+    except IntegrityError:
+        _store_once(engine, parsed, outcome, run_id, overrides, version)
+
+
+def _store_once(
+    engine, parsed: Parsed, outcome: Outcome, run_id: int, overrides: dict, version: str
+) -> None:
     sha256 = parsed.sha256 or outcome.sha256
     outcome.sha256 = sha256
     with session_scope(engine) as session:
