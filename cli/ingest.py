@@ -7,6 +7,7 @@ of start-up).
 
 from __future__ import annotations
 
+import logging
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -62,6 +63,8 @@ def ingest(
     open_db(db)  # a clear error before Prefect starts, if the database is unreachable
     # Prefect's INFO lines would tear through the progress bar; the summary says it all.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # "Still processing items" while Prefect flushes its events at exit: progress, not trouble.
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.ingest import MissingPath, run_ingest

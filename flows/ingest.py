@@ -39,7 +39,7 @@ from models.store import (
     CategoryCounts,
     create_run,
     finish_run,
-    processed_sha256s,
+    processed_documents,
     reconcile_extraction,
     record_failure,
     summary_counts,
@@ -253,7 +253,7 @@ def ingest_contracts(
                 workers=workers, extractor_version=version,
             ),
         ).id
-        done = processed_sha256s(session=session, extractor_version=version)
+        done = processed_documents(session=session, extractor_version=version)
 
     summary = IngestSummary(run_id, _flow_run_id(), version)
     todo: list[str] = []
@@ -263,8 +263,10 @@ def ingest_contracts(
         outcome = Outcome(str(path), path.name, sha256, "skipped")
         if sha256 in first_path:
             outcome.reason = f"same content as {Path(first_path[sha256]).name}"
+            outcome.document_id = done.get(sha256)
         elif sha256 in done:
             outcome.reason = "already processed by this extractor version"
+            outcome.document_id = done[sha256]
         else:
             outcome.status = "pending"
             todo.append(str(path))

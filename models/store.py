@@ -59,14 +59,18 @@ def get_document_by_sha256(*, session: Session, sha256: str) -> Document | None:
     return session.exec(select(Document).where(Document.sha256 == sha256)).first()
 
 
-def processed_sha256s(*, session: Session, extractor_version: str) -> set[str]:
-    """The documents that need no work: already processed by this extractor version."""
+def processed_documents(*, session: Session, extractor_version: str) -> dict[str, int]:
+    """The documents that need no work, SHA-256 → id: processed by this extractor version."""
     rows = session.exec(
-        select(Document.sha256).where(
+        select(Document.sha256, Document.id).where(
             Document.status == "processed", Document.extractor_version == extractor_version
         )
     )
-    return set(rows)
+    return dict(rows.all())
+
+
+def processed_sha256s(*, session: Session, extractor_version: str) -> set[str]:
+    return set(processed_documents(session=session, extractor_version=extractor_version))
 
 
 def is_current(document: Document | None, extractor_version: str) -> bool:

@@ -129,6 +129,9 @@ def test_flow_ingest_second_run_adds_no_rows(runs):
     second = runs["second"]
     assert {d.source_file for d in second.skipped} == {p.name for p in SAMPLE_DOCS.glob("*.pdf")}
     assert {d.source_file for d in second.failed} == set(BAD)  # tried again, failed again
+    # The summary still counts what the skipped documents hold.
+    assert second.counts.n_clauses == runs["first"].counts.n_clauses > 0
+    assert second.counts.obligations == runs["first"].counts.obligations
 
 
 @pytest.mark.integration
