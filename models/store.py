@@ -436,21 +436,29 @@ def _disagreements(
 ) -> dict[str, Any]:
     """The review fields on which the candidate differs from the reviewed obligation.
 
-    A value the reviewer already corrected away from (the ``old`` of one of their
-    ``correct`` events) is not a new conflict: they have seen it and decided.
+    A value the reviewer has already seen and decided on is not a new conflict: one they
+    corrected away from (the ``old`` of a ``correct`` event), or one flagged before that is
+    no longer pending (they approved, rejected or corrected the obligation since, which
+    clears ``Obligation.conflict``).
     """
-    corrected_from: dict[str, list[Any]] = {}
+    seen: dict[str, list[Any]] = {}
     for event in session.exec(
         select(ReviewEvent).where(
-            ReviewEvent.obligation_id == obligation.id, ReviewEvent.action == "correct"
+            ReviewEvent.obligation_id == obligation.id,
+            col(ReviewEvent.action).in_(["correct", "conflict"]),
         )
     ):
         if event.field:
-            corrected_from.setdefault(event.field, []).append(event.old)
+            seen.setdefault(event.field, []).append(
+                event.old if event.action == "correct" else event.new
+            )
+    pending = obligation.conflict or {}
     out = {}
     for name in REVIEW_FIELDS:
         proposed, current = candidate.get(name), getattr(obligation, name)
-        if proposed == current or proposed in corrected_from.get(name, []):
+        if proposed == current:
+            continue
+        if proposed in seen.get(name, []) and pending.get(name, _MISSING) != proposed:
             continue
         out[name] = proposed
     return out

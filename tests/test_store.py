@@ -280,6 +280,24 @@ def test_store_keeps_approved_and_flags_conflict(engine):
     assert len(events(engine, "conflict")) == 3
 
 
+def test_store_does_not_reflag_a_conflict_the_reviewer_settled(engine):
+    store(engine, make_extraction([RETURN]))
+    review(engine, oid(RETURN), "approved")
+    store(engine, make_extraction([{**RETURN, "duration": "P10D"}], version="v2"))
+    assert obligations(engine)[oid(RETURN)].conflict
+    with session_scope(engine) as session:  # the reviewer looks and approves as it is
+        ob = session.get(Obligation, oid(RETURN))
+        ob.conflict = None
+        session.add(ReviewEvent(obligation_id=ob.id, user="alice", action="approve"))
+    n_events = len(events(engine, "conflict"))
+    store(engine, make_extraction([{**RETURN, "duration": "P10D"}], version="v3"))
+    assert obligations(engine)[oid(RETURN)].conflict is None
+    assert len(events(engine, "conflict")) == n_events
+    # A different proposal is news again.
+    store(engine, make_extraction([{**RETURN, "duration": "P5D"}], version="v4"))
+    assert obligations(engine)[oid(RETURN)].conflict["deadline_duration"] == "P5D"
+
+
 def test_store_agreeing_candidate_is_merged_without_conflict(engine):
     store(engine, make_extraction([RETURN]))
     review(engine, oid(RETURN), "approved")
