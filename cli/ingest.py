@@ -34,6 +34,7 @@ def ingest(
         list[Path],
         typer.Argument(
             help="PDF files, or folders searched recursively for *.pdf.",
+            metavar="PATH",
             exists=True,
             show_default=False,
         ),
