@@ -46,8 +46,7 @@ from models.store import (
     total_counts,
 )
 from pipeline.errors import PipelineError
-from pipeline.extract import CODE_VERSION, extract
-from pipeline.rules import rules_fingerprint
+from pipeline.extract import current_extractor_version, extract
 from pipeline.types import Extraction
 
 FLOW_NAME = "ingest-contracts"
@@ -209,14 +208,6 @@ parse_contract = task(
 )
 
 
-def current_extractor_version() -> str:
-    """The version the workers will stamp on their extractions: the rule files as they are
-    on disk now. ``pipeline.extract.EXTRACTOR_VERSION`` was fixed when this process imported
-    it, and a long-lived process (tests, a notebook) may have outlived an edit of the rules;
-    the workers, fresh processes, would not match it."""
-    return f"{CODE_VERSION}+rules.{rules_fingerprint()}"
-
-
 def _warm_worker() -> None:
     """Load spaCy and the rules once per worker process, not once per document."""
     import pipeline.extract  # noqa: F401
@@ -239,6 +230,8 @@ def ingest_contracts(
     engine = get_engine(db_url)
     init_db(engine)
     files = collect_pdfs(paths)
+    # The rule files as they are now, not as this (possibly long-lived) process first saw
+    # them: the worker processes that parse are fresh and would stamp the new version.
     version = current_extractor_version()
     overrides = {
         k: v for k, v in (("contract_type", contract_type), ("counterparty", counterparty)) if v

@@ -24,7 +24,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from models.models import Clause, Document, Obligation, ReviewEvent, Run, utcnow
@@ -252,6 +252,13 @@ def reconcile_extraction(
     fields = _document_fields(extraction, source_file)
     if document is None:
         document = Document(sha256=sha256, source_file=source_file, path=path)
+    # Every export record repeats these document fields: when one changes, the document's
+    # obligations have changed for the registry too, and the next increment must carry them.
+    exported = ("title", "contract_type", "counterparty")
+    metadata_changed = document.id is not None and (
+        document.source_file != source_file
+        or any(getattr(document, k) != fields.get(k) for k in exported if k in fields)
+    )
     document.sqlmodel_update(
         dict(
             fields,
@@ -295,6 +302,13 @@ def reconcile_extraction(
     session.flush()
     if old_clause_refs:
         session.execute(delete(Clause).where(col(Clause.id).in_(list(old_clause_refs))))
+    if metadata_changed:
+        session.execute(
+            update(Obligation)
+            .where(Obligation.document_id == document.id, Obligation.updated_at < now)
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     return Stored(document, result)
 
 

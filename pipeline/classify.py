@@ -74,7 +74,9 @@ def _compiled() -> _Rules:
                 matchers[scope].add(f"{rule['id']}|{slot}", patterns)
                 if slot == "requires":  # the cue may stand in a heading above the unit
                     matchers["context"].add(f"{rule['id']}|{slot}", patterns)
-    return _Rules(threshold, rules, matchers, tuple(exclude), frozenset(exclude_exact), tuple(dampen))
+    return _Rules(
+        threshold, rules, matchers, tuple(exclude), frozenset(exclude_exact), tuple(dampen)
+    )
 
 
 def clauses_to_categories(
@@ -105,7 +107,9 @@ def clauses_to_categories(
     return tuple(out)
 
 
-def classify_unit(index: int, docs: dict[str, Doc], compiled: _Rules | None = None) -> Classification:
+def classify_unit(
+    index: int, docs: dict[str, Doc], compiled: _Rules | None = None
+) -> Classification:
     compiled = compiled or _compiled()
     hits: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for scope, doc in docs.items():
@@ -119,7 +123,10 @@ def classify_unit(index: int, docs: dict[str, Doc], compiled: _Rules | None = No
     if (
         any(rule_id in hits for rule_id in compiled.exclude)
         or _is_definitions(docs["text"])
-        or (parent_heading is not None and parent_heading.text.strip().lower() in compiled.exclude_exact)
+        or (
+            parent_heading is not None
+            and parent_heading.text.strip().lower() in compiled.exclude_exact
+        )
     ):
         return Classification(clause=index, categories=(), evidence={}, scores={})
 
@@ -133,9 +140,9 @@ def classify_unit(index: int, docs: dict[str, Doc], compiled: _Rules | None = No
         evidence[rule["category"]].append(rule_id)
     for rule in compiled.dampen:
         category = rule["category"]
-        if set(rule["if_any"]) & set(evidence_all(evidence)) and not set(
-            rule["unless_any"]
-        ) & set(evidence[category]):
+        if set(rule["if_any"]) & set(evidence_all(evidence)) and not set(rule["unless_any"]) & set(
+            evidence[category]
+        ):
             scores[category] *= float(rule.get("factor", 0.0))
             evidence[category].append(rule["id"])
     categories = tuple(c for c in CATEGORIES if scores.get(c, 0.0) >= compiled.threshold)
@@ -160,7 +167,8 @@ def _near(rule: dict, slots: dict[str, list[tuple[int, int]]]) -> bool:
         return False
     window = int(rule.get("window", 10))
     return any(
-        abs(a_start - b_start) <= window for a_start, _ in slots.get("a", ())
+        abs(a_start - b_start) <= window
+        for a_start, _ in slots.get("a", ())
         for b_start, _ in slots.get("b", ())
     )
 

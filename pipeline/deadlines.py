@@ -9,8 +9,7 @@ phrases, the words that make a period something other than a deadline) lives in
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -26,9 +25,10 @@ _NUMBER_WORDS = {
 }
 _NUM_WORD = "|".join(sorted((w for w in _NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
 _NUMBER = rf"(?:\d{{1,4}}|(?:{_NUM_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUM_WORD}))*|an?)"
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+_MONTHS = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+]
 _MONTH = "|".join(m.capitalize() for m in _MONTHS)
 _DATE_PATTERNS = (
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?(?P<m>{_MONTH}),?\s+(?P<y>\d{{4}})\b"),
@@ -264,7 +264,7 @@ def _date_or_event(text: str) -> Deadline | None:
                     )
         anchor, end = _anchor(text, cue.end())
         if anchor and _EVENT_HEAD.search(anchor) and (
-            anchor[:1].isupper() or re.match(r"(expiry|expiration|termination|the end|end|completion)\b", anchor, re.I)
+            anchor[:1].isupper() or _EVENT_START.match(anchor)
         ):
             return Deadline(
                 text=text[cue.start() : end],
@@ -275,6 +275,9 @@ def _date_or_event(text: str) -> Deadline | None:
                 rule=vocab.by_rule["id"] + ".event",
             )
     return None
+
+
+_EVENT_START = re.compile(r"(expiry|expiration|termination|the end|end|completion)\b", re.I)
 
 
 def _iso_date(m: re.Match) -> str | None:

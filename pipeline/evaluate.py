@@ -22,7 +22,28 @@ from pipeline.types import CATEGORIES, Extraction
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _STOP = frozenset(
-    "the a an of to in on or and by for with any this that its their his her such".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "or",
+        "and",
+        "by",
+        "for",
+        "with",
+        "any",
+        "this",
+        "that",
+        "its",
+        "their",
+        "his",
+        "her",
+        "such",
+    ]
 )
 
 
@@ -51,9 +72,7 @@ def load_gold(directory: Path) -> list[DocLabels]:
     docs = []
     for path in sorted(Path(directory).glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        units = {
-            norm_ref(c["ref"]): frozenset(c["categories"]) for c in data.get("clauses") or []
-        }
+        units = {norm_ref(c["ref"]): frozenset(c["categories"]) for c in data.get("clauses") or []}
         printed = {norm_ref(c["ref"]): c["ref"] for c in data.get("clauses") or []}
         obligations = []
         for ob in data.get("obligations") or []:
@@ -119,8 +138,12 @@ class _Counts:
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
         f = 2 * p * r / (p + r) if p + r else 0.0
         return {
-            "precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-            "tp": self.tp, "fp": self.fp, "fn": self.fn,
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
         }
 
 
@@ -135,8 +158,8 @@ def score(gold: Iterable[DocLabels], predicted: Iterable[DocLabels]) -> dict:
     for g in gold:
         p = predicted_by_doc.get(g.document) or DocLabels(g.document, {}, ())
         doc_mistakes = mistakes.setdefault(
-            g.document, {"clauses": [], "obligations_missed": [], "obligations_extra": [],
-                         "fields": []},
+            g.document,
+            {"clauses": [], "obligations_missed": [], "obligations_extra": [], "fields": []},
         )
         for cat in CATEGORIES:
             gold_refs = {r for r, cats in g.units.items() if cat in cats}
@@ -161,22 +184,26 @@ def score(gold: Iterable[DocLabels], predicted: Iterable[DocLabels]) -> dict:
                 counts.fp += in_pred and not in_gold
             counts.fn += sum(
                 cat in g.obligations[i]["categories"]
-                for i in range(len(g.obligations)) if i not in matched_gold
+                for i in range(len(g.obligations))
+                if i not in matched_gold
             )
             counts.fp += sum(
                 cat in p.obligations[j]["categories"]
-                for j in range(len(p.obligations)) if j not in matched_pred
+                for j in range(len(p.obligations))
+                if j not in matched_pred
             )
         ob_all.tp += len(pairs)
         ob_all.fn += len(g.obligations) - len(pairs)
         ob_all.fp += len(p.obligations) - len(pairs)
         doc_mistakes["obligations_missed"] = [
             f"{g.obligations[i]['ref']}: {g.obligations[i]['quote']}"
-            for i in range(len(g.obligations)) if i not in matched_gold
+            for i in range(len(g.obligations))
+            if i not in matched_gold
         ]
         doc_mistakes["obligations_extra"] = [
             f"{p.obligations[j]['ref']}: {p.obligations[j]['text'][:120]}"
-            for j in range(len(p.obligations)) if j not in matched_pred
+            for j in range(len(p.obligations))
+            if j not in matched_pred
         ]
         for i, j in pairs:
             gob, pob = g.obligations[i], p.obligations[j]
@@ -195,8 +222,7 @@ def score(gold: Iterable[DocLabels], predicted: Iterable[DocLabels]) -> dict:
 
     return {
         "clauses": {c: clause_counts[c].figures() for c in CATEGORIES},
-        "obligations": {c: ob_counts[c].figures() for c in CATEGORIES}
-        | {"all": ob_all.figures()},
+        "obligations": {c: ob_counts[c].figures() for c in CATEGORIES} | {"all": ob_all.figures()},
         "fields": {k: round(v[0] / v[1], 4) if v[1] else 1.0 for k, v in fields.items()},
         "documents": mistakes,
     }
@@ -220,7 +246,8 @@ def _match_obligations(gold: tuple[dict, ...], predicted: tuple[dict, ...]) -> l
     for i, g in enumerate(gold):
         quote = _fold(g["quote"])
         candidates = [
-            j for j in by_ref.get(g["ref"], ())
+            j
+            for j in by_ref.get(g["ref"], ())
             if j not in used and quote in _fold(predicted[j]["text"])
         ]
         if candidates:
@@ -288,8 +315,9 @@ def score_cuad(labels: list[dict], obligations_by_file: dict[str, list[dict]]) -
             if span_found(span, texts):
                 hits[0] += 1
             else:
-                missed.append({"file": label["file"], "category": label["cuad_category"],
-                               "span": span[:300]})
+                missed.append(
+                    {"file": label["file"], "category": label["cuad_category"], "span": span[:300]}
+                )
     return {
         "recall": {k: round(v[0] / v[1], 4) if v[1] else 1.0 for k, v in per_category.items()},
         "spans": {k: {"found": v[0], "total": v[1]} for k, v in per_category.items()},

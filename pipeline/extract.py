@@ -20,7 +20,14 @@ from pipeline.structure import layout_to_clauses
 from pipeline.types import Extraction
 
 CODE_VERSION = "0.1.0"
-EXTRACTOR_VERSION = f"{CODE_VERSION}+rules.{rules_fingerprint()}"
+
+
+def current_extractor_version() -> str:
+    """The code version plus a hash of the rule files as they are on disk now."""
+    return f"{CODE_VERSION}+rules.{rules_fingerprint()}"
+
+
+EXTRACTOR_VERSION = current_extractor_version()
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 

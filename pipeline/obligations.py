@@ -49,10 +49,44 @@ _INLINE_LIMB = re.compile(r"(?:(?<=\s)|^)\(([a-z]|[ivx]{1,4})\)\s+")
 _WORD = re.compile(r"[\w’'-]+")
 
 _SUBORDINATORS = {
-    "if", "where", "when", "whenever", "unless", "following", "on", "upon", "within", "at",
-    "in", "subject", "without", "save", "except", "notwithstanding", "during", "after",
-    "before", "by", "for", "until", "once", "provided", "as", "to", "from", "prior", "with",
-    "including", "which", "who", "whether", "so", "under", "pursuant", "having", "throughout",
+    "if",
+    "where",
+    "when",
+    "whenever",
+    "unless",
+    "following",
+    "on",
+    "upon",
+    "within",
+    "at",
+    "in",
+    "subject",
+    "without",
+    "save",
+    "except",
+    "notwithstanding",
+    "during",
+    "after",
+    "before",
+    "by",
+    "for",
+    "until",
+    "once",
+    "provided",
+    "as",
+    "to",
+    "from",
+    "prior",
+    "with",
+    "including",
+    "which",
+    "who",
+    "whether",
+    "so",
+    "under",
+    "pursuant",
+    "having",
+    "throughout",
 }
 _JOINERS = {"and", "or", "but", "then", "thereafter", "also", "in", "addition", "whereupon"}
 _PRONOUNS = {"it", "they", "he", "she"}
@@ -67,10 +101,38 @@ _AGREEMENT_SUBJECT = re.compile(
     re.I,
 )
 _IRREGULAR_PARTICIPLES = {
-    "given", "made", "sent", "paid", "held", "kept", "put", "sold", "done", "borne", "taken",
-    "shown", "known", "written", "drawn", "set", "built", "brought", "bought", "dealt", "met",
-    "read", "run", "sought", "spent", "told", "thought", "understood", "withheld", "won",
-    "beyond", "in",
+    "given",
+    "made",
+    "sent",
+    "paid",
+    "held",
+    "kept",
+    "put",
+    "sold",
+    "done",
+    "borne",
+    "taken",
+    "shown",
+    "known",
+    "written",
+    "drawn",
+    "set",
+    "built",
+    "brought",
+    "bought",
+    "dealt",
+    "met",
+    "read",
+    "run",
+    "sought",
+    "spent",
+    "told",
+    "thought",
+    "understood",
+    "withheld",
+    "won",
+    "beyond",
+    "in",
 }
 _CROSS_REF = re.compile(
     r"\b(?P<word>Clauses?|clauses?|Sections?|sections?|Schedules?|schedules?|[Pp]aragraphs?|"
@@ -212,20 +274,28 @@ def _numbered_stem(ctx: _Context, unit: Clause) -> _Stem | None:
 
 def _children(ctx: _Context, node: Clause) -> list[Clause]:
     return [
-        c for c in ctx.clauses[node.index + 1 :]
+        c
+        for c in ctx.clauses[node.index + 1 :]
         if c.start < node.span_end and c.parent == node.index and c.is_limb
     ]
 
 
 def _node(
-    ctx: _Context, unit: Clause, node: Clause, cls: Classification, stem: _Stem,
-    table_ranges: list[tuple[int, int]], inherited: bool,
+    ctx: _Context,
+    unit: Clause,
+    node: Clause,
+    cls: Classification,
+    stem: _Stem,
+    table_ranges: list[tuple[int, int]],
+    inherited: bool,
 ) -> None:
     text = ctx.layout.text
     limbs = _children(ctx, node)
     first_limb = limbs[0].start if limbs else None
     sentences = [
-        (a, b) for seg_a, seg_b in node.segments for a, b in _sentences(text, seg_a, seg_b)
+        (a, b)
+        for seg_a, seg_b in node.segments
+        for a, b in _sentences(text, seg_a, seg_b)
         if not _in_tables(a, b, table_ranges)
     ]
     before = [s for s in sentences if first_limb is None or s[1] <= first_limb]
@@ -254,8 +324,9 @@ def _node(
         for k, (a, b) in enumerate(sentences):
             if completed and k == len(sentences) - 1:
                 continue  # "31.1 … if:": its sub-clauses carry the obligations
-            if table_ranges and re.search(r"\b(?:table|schedule)\s+below\b|\bfollowing\s+table\b",
-                                          text[a:b], re.I):
+            if table_ranges and re.search(
+                r"\b(?:table|schedule)\s+below\b|\bfollowing\s+table\b", text[a:b], re.I
+            ):
                 continue  # the sentence introducing a table of duties
             _sentence(ctx, unit, node, cls, a, b)
 
@@ -271,7 +342,11 @@ def _completed_by_children(ctx: _Context, node: Clause) -> bool:
 
 
 def _limb(
-    ctx: _Context, unit: Clause, limb: Clause, cls: Classification, stem: _Stem | None,
+    ctx: _Context,
+    unit: Clause,
+    limb: Clause,
+    cls: Classification,
+    stem: _Stem | None,
     table_ranges: list[tuple[int, int]],
 ) -> None:
     text = ctx.layout.text
@@ -297,13 +372,24 @@ def _limb(
         return
     # Under a right ("may terminate … if:"), a period in a limb is a condition of the
     # right (a cure period), not its deadline.
-    deadline = stem.deadline if stem.modality == "permission" else (
-        find_deadline(own_text) or stem.deadline
+    deadline = (
+        stem.deadline
+        if stem.modality == "permission"
+        else (find_deadline(own_text) or stem.deadline)
     )
     _emit(
-        ctx, unit, limb, cls, start, end, own_text,
-        modality=stem.modality, obligor=stem.obligor, action=_clean(own_text),
-        trigger=_trigger(own_text)[0] or stem.trigger, deadline=deadline,
+        ctx,
+        unit,
+        limb,
+        cls,
+        start,
+        end,
+        own_text,
+        modality=stem.modality,
+        obligor=stem.obligor,
+        action=_clean(own_text),
+        trigger=_trigger(own_text)[0] or stem.trigger,
+        deadline=deadline,
         rules={
             "modality": (stem.modality_rule or "", "obl.limb.inherit"),
             "obligor": (stem.obligor_rule or "obl.unresolved", "obl.limb.inherit"),
@@ -337,9 +423,15 @@ def _stem_of(ctx: _Context, sentence: str) -> _Stem:
             flags = ("obligor_unresolved",)
     trigger, trigger_rule = _trigger(sentence)
     return _Stem(
-        modality=modality, obligor=obligor, obligor_rule=obligor_rule,
-        modality_rule=modality_rule, deadline=find_deadline(sentence), trigger=trigger,
-        trigger_rule=trigger_rule, passive=passive, flags=flags,
+        modality=modality,
+        obligor=obligor,
+        obligor_rule=obligor_rule,
+        modality_rule=modality_rule,
+        deadline=find_deadline(sentence),
+        trigger=trigger,
+        trigger_rule=trigger_rule,
+        passive=passive,
+        flags=flags,
     )
 
 
@@ -378,7 +470,12 @@ _NOTICE_BY = re.compile(
 
 
 def _notice_condition(
-    ctx: _Context, unit: Clause, node: Clause, cls: Classification, start: int, end: int,
+    ctx: _Context,
+    unit: Clause,
+    node: Clause,
+    cls: Classification,
+    start: int,
+    end: int,
     sentence: str,
 ) -> None:
     if "termination" not in cls.categories:
@@ -402,20 +499,35 @@ def _notice_condition(
         obligor, rule = roles[0], "obl.notice_condition.role"
     deadline = find_deadline(sentence[m.start() :])
     _emit(
-        ctx, unit, node, cls, start, end, sentence,
-        modality="permission", obligor=obligor, action=_clean(sentence[m.end() - len(m.group(0).split()[-1]) :]),
-        trigger=None, deadline=deadline,
+        ctx,
+        unit,
+        node,
+        cls,
+        start,
+        end,
+        sentence,
+        modality="permission",
+        obligor=obligor,
+        action=_clean(sentence[m.end() - len(m.group(0).split()[-1]) :]),
+        trigger=None,
+        deadline=deadline,
         rules={
             "modality": ("mod.permission.notice_condition",),
             "obligor": (rule,),
             "deadline": (deadline.rule,) if deadline else (),
         },
-        flags=("implied_right",), confidence=0.6,
+        flags=("implied_right",),
+        confidence=0.6,
     )
 
 
 def _modal_sentence(
-    ctx: _Context, unit: Clause, node: Clause, cls: Classification, start: int, end: int,
+    ctx: _Context,
+    unit: Clause,
+    node: Clause,
+    cls: Classification,
+    start: int,
+    end: int,
     sentence: str,
 ) -> None:
     modals = find_modals(sentence)
@@ -464,11 +576,18 @@ def _modal_sentence(
         if trigger is None:
             trigger, trigger_rule = _trigger(piece)
         _emit(
-            ctx, unit, node, cls, start + chunk_start, start + chunk_end,
+            ctx,
+            unit,
+            node,
+            cls,
+            start + chunk_start,
+            start + chunk_end,
             piece if len(groups) > 1 else sentence,
-            modality=modality, obligor=obligor, action=_clean(rest if not passive else
-                                                             sentence[modal.start:chunk_end]),
-            trigger=trigger, deadline=deadline,
+            modality=modality,
+            obligor=obligor,
+            action=_clean(rest if not passive else sentence[modal.start : chunk_end]),
+            trigger=trigger,
+            deadline=deadline,
             rules={
                 "modality": (modality_rule,),
                 "obligor": (obligor_rule,) if obligor_rule else (),
@@ -481,8 +600,13 @@ def _modal_sentence(
 
 
 def _inline_limbs(
-    ctx: _Context, unit: Clause, node: Clause, cls: Classification, start: int,
-    sentence: str, inline: list[re.Match],
+    ctx: _Context,
+    unit: Clause,
+    node: Clause,
+    cls: Classification,
+    start: int,
+    sentence: str,
+    inline: list[re.Match],
 ) -> None:
     stem_text = sentence[: inline[0].start()]
     stem = _stem_of(ctx, stem_text)
@@ -502,9 +626,19 @@ def _inline_limbs(
         deadline = find_deadline(body) or stem.deadline
         ref = f"{node.ref}({m.group(1)})"
         _emit(
-            ctx, unit, node, cls, start + a, start + b, piece,
-            modality=modality, obligor=stem.obligor, action=_clean(body),
-            trigger=stem.trigger, deadline=deadline, ref=ref,
+            ctx,
+            unit,
+            node,
+            cls,
+            start + a,
+            start + b,
+            piece,
+            modality=modality,
+            obligor=stem.obligor,
+            action=_clean(body),
+            trigger=stem.trigger,
+            deadline=deadline,
+            ref=ref,
             rules={
                 "modality": (modality_rule or "", "obl.inline_limb"),
                 "obligor": (stem.obligor_rule or "obl.unresolved", "obl.inline_limb"),
@@ -533,9 +667,11 @@ def _group_modals(sentence: str, modals: list[_Modal]) -> list[tuple[_Modal, int
     return [(m, a, b) for m, a, b in groups]
 
 
-_NEW_CLAUSE = re.compile(r"(?:,|;|\band\b|\bbut\b|\bor\b|\bwhereupon\b|\bunless\b)\s+"
-                         r"(?:(?:if|where|unless|when)\b[^,]*,\s*)?"
-                         r"(?P<subj>(?:the|each|either|neither|both|any|all|such|it|they|[A-Z])[^,;]{0,60})$")
+_NEW_CLAUSE = re.compile(
+    r"(?:,|;|\band\b|\bbut\b|\bor\b|\bwhereupon\b|\bunless\b)\s+"
+    r"(?:(?:if|where|unless|when)\b[^,]*,\s*)?"
+    r"(?P<subj>(?:the|each|either|neither|both|any|all|such|it|they|[A-Z])[^,;]{0,60})$"
+)
 
 
 def _new_subject(between: str) -> bool:
@@ -579,8 +715,11 @@ def _resolve(
     modality, modality_rule = modal.modality, modal.rule
     if _NEITHER.search(subject):
         modality = "prohibition"  # "Neither Party shall (be entitled to) …"
-        return "Each Party", "obl.neither_party", modality, (
-            "mod.prohibition.neither" if modality == "prohibition" else modality_rule
+        return (
+            "Each Party",
+            "obl.neither_party",
+            modality,
+            ("mod.prohibition.neither" if modality == "prohibition" else modality_rule),
         )
     if _EACH.search(subject):
         return "Each Party", "obl.each_party", modality, modality_rule
@@ -625,8 +764,16 @@ def _head_roles(ctx: _Context, subject: str) -> list[str]:
     if not heads:
         return []
     first = heads[0][0]
-    joined = [role for pos, role in found if pos >= first and re.fullmatch(
-        r"[\s\w’']*?\s(?:and|or)\s+(?:the\s+)?", subject[first:pos] + " ")] if len(found) > 1 else []
+    joined = (
+        [
+            role
+            for pos, role in found
+            if pos >= first
+            and re.fullmatch(r"[\s\w’']*?\s(?:and|or)\s+(?:the\s+)?", subject[first:pos] + " ")
+        ]
+        if len(found) > 1
+        else []
+    )
     return [heads[0][1]] + [r for r in joined if r != heads[0][1]]
 
 
@@ -641,8 +788,15 @@ def _is_passive(rest: str) -> bool:
         return False
     for w in words[i + 1 : i + 4]:
         if w.endswith("ed") or w in _IRREGULAR_PARTICIPLES:
-            return w not in ("entitled", "required", "obliged", "permitted", "responsible",
-                             "liable", "deemed")
+            return w not in (
+                "entitled",
+                "required",
+                "obliged",
+                "permitted",
+                "responsible",
+                "liable",
+                "deemed",
+            )
     return False
 
 
@@ -677,14 +831,17 @@ def _trigger(text: str) -> tuple[str | None, str | None]:
 
 # --- tables --------------------------------------------------------------------------------
 
-_ACTIVITY = re.compile(r"activit|milestone|task|deliverable|obligation|action|description|step", re.I)
+_ACTIVITY = re.compile(
+    r"activit|milestone|task|deliverable|obligation|action|description|step", re.I
+)
 _PARTY_COL = re.compile(r"responsib|party|owner|by whom|lead|who", re.I)
 _DEADLINE_COL = re.compile(r"deadline|timing|date|due|timescale|when|by when|time", re.I)
 
 
 def _table_ranges(layout: Layout, unit: Clause) -> list[tuple[int, int]]:
     return [
-        (ln.start, ln.end) for ln in layout.lines_between(unit.start, unit.span_end)
+        (ln.start, ln.end)
+        for ln in layout.lines_between(unit.start, unit.span_end)
         if ln.table is not None
     ]
 
@@ -728,8 +885,17 @@ def _table_rows(
         deadline = find_deadline(deadline_cell) if deadline_cell else None
         a, b = line.cells[cols[0]]
         _emit(
-            ctx, unit, unit, cls, a, b, activity,
-            modality="obligation", obligor=obligor, action=_clean(activity), trigger=None,
+            ctx,
+            unit,
+            unit,
+            cls,
+            a,
+            b,
+            activity,
+            modality="obligation",
+            obligor=obligor,
+            action=_clean(activity),
+            trigger=None,
             deadline=deadline,
             rules={
                 "modality": ("obl.table_row",),
@@ -738,7 +904,8 @@ def _table_rows(
                 "trigger": (),
             },
             flags=("table_row",) + (("obligor_unresolved",) if obligor is None else ()),
-            confidence=0.8 if obligor else 0.5, boxes_range=(line.start, line.end),
+            confidence=0.8 if obligor else 0.5,
+            boxes_range=(line.start, line.end),
         )
 
 
@@ -802,17 +969,21 @@ def _roles_in(ctx: _Context, text: str, loose: bool = False) -> list[str]:
     return [role for _, role in _roles_at(ctx, text, loose)]
 
 
+_DETERMINERS = frozenset(
+    ("The", "Each", "Either", "Both", "Neither", "If", "Where", "When", "Any", "Such", "That", "No")
+)
+
+
 def _roles_at(ctx: _Context, text: str, loose: bool = False) -> list[tuple[int, str]]:
     found = []
     for pattern, role in ctx.roles:
         for m in pattern.finditer(text):
             before = text[max(0, m.start() - 20) : m.start()]
             prev_word = (_WORD.findall(before) or [""])[-1]
-            if prev_word[:1].isupper() and prev_word not in ("The", "Each", "Either", "Both",
-                                                              "Neither", "If", "Where", "When",
-                                                              "Any", "Such", "That", "No"):
-                if not loose:
-                    continue
+            # "Replacement Supplier", "Key Sub-contractor": another capitalised word in
+            # front names something else (unless a loose match is asked for).
+            if not loose and prev_word[:1].isupper() and prev_word not in _DETERMINERS:
+                continue
             found.append((m.start(), role))
     if loose and not found:
         for role in ctx.parties.roles:
@@ -825,10 +996,24 @@ def _roles_at(ctx: _Context, text: str, loose: bool = False) -> list[tuple[int, 
 
 
 def _emit(
-    ctx: _Context, unit: Clause, node: Clause, cls: Classification, start: int, end: int,
-    text: str, *, modality: str, obligor: str | None, action: str, trigger: str | None,
-    deadline: Deadline | None, rules: dict, flags: tuple[str, ...], confidence: float,
-    ref: str | None = None, boxes_range: tuple[int, int] | None = None,
+    ctx: _Context,
+    unit: Clause,
+    node: Clause,
+    cls: Classification,
+    start: int,
+    end: int,
+    text: str,
+    *,
+    modality: str,
+    obligor: str | None,
+    action: str,
+    trigger: str | None,
+    deadline: Deadline | None,
+    rules: dict,
+    flags: tuple[str, ...],
+    confidence: float,
+    ref: str | None = None,
+    boxes_range: tuple[int, int] | None = None,
 ) -> None:
     text = " ".join(text.split())
     if len(text) < 8:
@@ -937,7 +1122,10 @@ def _cross_refs(ctx: _Context, text: str, unit: Clause) -> tuple[CrossRef, ...]:
             candidates.append(f"{word} {num}")
         target = next((c for c in candidates if _norm_ref(c) in ctx.refs), None)
         out.append(
-            CrossRef(text=m.group(0), target=target or (candidates[0] if candidates else num),
-                     resolved=target is not None)
+            CrossRef(
+                text=m.group(0),
+                target=target or (candidates[0] if candidates else num),
+                resolved=target is not None,
+            )
         )
     return tuple(dict.fromkeys(out))

@@ -65,7 +65,8 @@ def find_parties(layout: Layout, clauses: tuple[Clause, ...]) -> Parties:
             evidence.append("parties.fallback_role_words")
     else:
         evidence.append("parties.front_matter")
-    discovered = _frequent_subjects(text, parties, find_definitions_cached := find_definitions(layout))
+    find_definitions_cached = find_definitions(layout)
+    discovered = _frequent_subjects(text, parties, find_definitions_cached)
     if discovered:
         parties = parties + discovered
         evidence.append("parties.frequent_subjects")
@@ -204,7 +205,8 @@ def _name_before(front: str, end: int) -> str | None:
 
 def _title_case(name: str) -> bool:
     words = name.split()
-    return 0 < len(words) <= 8 and all(w[:1].isupper() or w.lower() in {"of", "and", "&", "the", "for"} for w in words)
+    small = {"of", "and", "&", "the", "for"}
+    return 0 < len(words) <= 8 and all(w[:1].isupper() or w.lower() in small for w in words)
 
 
 def _fallback_parties(text: str, vocab: dict[str, list[str]]) -> list[Party]:

@@ -55,7 +55,9 @@ def pdf_to_layout(data: bytes) -> Layout:
     except PdfminerException as exc:
         raise _open_error(exc) from None
     except (PSEOF, ValueError, KeyError, TypeError, AssertionError) as exc:
-        raise CorruptPDF(f"The PDF is damaged and cannot be read ({type(exc).__name__}: {exc}).")
+        raise CorruptPDF(
+            f"The PDF is damaged and cannot be read ({type(exc).__name__}: {exc})."
+        ) from None
 
     infos = tuple(p.info for p in raw_pages)
     if sum(i.n_chars for i in infos) < 20 * max(len(infos), 1):

@@ -261,11 +261,13 @@ class _Parser:
             if plausible and not (wrapped and not completes):
                 self._open_numbered(line, m.group(1).rstrip("."), number, rest, labelled=False)
                 return True
-        if (m := _LIMB.match(text)) or (m := _LIMB_DOTTED.match(text)):
-            if self._open_limb(line, m.group(1), m.group(2) or ""):
-                return True
-        if self._heading_like(line) and _is_title(text, 12) and nxt is not None:
-            if _LIMB.match(nxt.text) is None and self._starts_numbered(nxt):
+        m = _LIMB.match(text) or _LIMB_DOTTED.match(text)
+        if m and self._open_limb(line, m.group(1), m.group(2) or ""):
+            return True
+        if (
+            self._heading_like(line) and _is_title(text, 12) and nxt is not None
+            and _LIMB.match(nxt.text) is None and self._starts_numbered(nxt)
+        ):
                 node = self.nodes[self.current] if self.current is not None else None
                 if self.awaiting_title and node is not None and node.heading is None:
                     node.heading = text  # SCHEDULE 8 / EXIT MANAGEMENT / 1. INTRODUCTION

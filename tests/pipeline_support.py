@@ -24,18 +24,36 @@ def layout_from_lines(lines: list[str], *, bold: set[int] = frozenset()) -> Layo
         pos = offset
         for token in line.split(" "):
             if token:
-                words.append(Word(token, pos, pos + len(token), 1, (x, 72 + 12 * i, x + 5 * len(token), 82 + 12 * i), i in bold))
+                words.append(
+                    Word(
+                        token,
+                        pos,
+                        pos + len(token),
+                        1,
+                        (x, 72 + 12 * i, x + 5 * len(token), 82 + 12 * i),
+                        i in bold,
+                    )
+                )
             x += 5 * len(token) + 3
             pos += len(token) + 1
         out.append(
-            Line(text=line, start=offset, end=offset + len(line), page=1,
-                 bbox=(72, 72 + 12 * i, 500, 82 + 12 * i), words=tuple(words), bold=i in bold,
-                 size=10, gap_before=12.0 if i and (line[:1].isdigit() or line.isupper()) else 2.0)
+            Line(
+                text=line,
+                start=offset,
+                end=offset + len(line),
+                page=1,
+                bbox=(72, 72 + 12 * i, 500, 82 + 12 * i),
+                words=tuple(words),
+                bold=i in bold,
+                size=10,
+                gap_before=12.0 if i and (line[:1].isdigit() or line.isupper()) else 2.0,
+            )
         )
         text_parts.append(line)
         offset += len(line) + 1
-    return Layout(text="\n".join(text_parts), lines=tuple(out),
-                  pages=(PageInfo(1, 595, 842, offset, 0),))
+    return Layout(
+        text="\n".join(text_parts), lines=tuple(out), pages=(PageInfo(1, 595, 842, offset, 0),)
+    )
 
 
 def run(lines: list[str], roles: tuple[str, ...] = ("Council", "Supplier"), **kw) -> Extraction:
@@ -44,8 +62,11 @@ def run(lines: list[str], roles: tuple[str, ...] = ("Council", "Supplier"), **kw
     parties = find_parties(layout, clauses)
     if not parties.parties:
         parties = Parties(
-            parties=tuple(Party(name=r, role=r) for r in roles), definitions=parties.definitions,
-            contract_type="supplier", counterparty=None, customer_role=roles[0],
+            parties=tuple(Party(name=r, role=r) for r in roles),
+            definitions=parties.definitions,
+            contract_type="supplier",
+            counterparty=None,
+            customer_role=roles[0],
         )
     classifications = clauses_to_categories(layout, clauses, parties)
     obligations = clauses_to_obligations(layout, clauses, parties, classifications)

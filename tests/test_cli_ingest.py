@@ -14,18 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-
-# prefect_harness: the session's one test Prefect server, shared with the flow tests. The
-# module's name depends on whether tests/ is a package.
-try:
-    from test_flow_ingest import BAD, SAMPLE_DOCS, make_corpus, prefect_harness  # noqa: F401
-except ImportError:
-    from tests.test_flow_ingest import (  # noqa: F401
-        BAD,
-        SAMPLE_DOCS,
-        make_corpus,
-        prefect_harness,
-    )
+from tests.test_flow_ingest import BAD, SAMPLE_DOCS, make_corpus
 
 SMALL = [SAMPLE_DOCS / "calloff_order_form.pdf", SAMPLE_DOCS / "jv_exit_amendment.pdf"]
 

@@ -10,7 +10,6 @@ from pipeline.evaluate import (
     anchors_agree,
     deadlines_agree,
     labels_from_extraction,
-    load_cuad,
     load_gold,
     score,
     score_cuad,
@@ -65,14 +64,34 @@ def test_evaluate_issue_thresholds_for_clauses(gold_result):
 def test_evaluate_matching_by_ref_and_quote():
     from pipeline.evaluate import DocLabels
 
-    gold = DocLabels("a.pdf", {"1.1": frozenset({"exit"})}, ({
-        "ref": "1.1", "quote": "deliver the Exit Plan", "categories": frozenset({"exit"}),
-        "modality": "obligation", "obligor": "Supplier", "deadline": None,
-    },))
-    predicted = DocLabels("a.pdf", {"1.1": frozenset({"exit"}), "1.2": frozenset({"exit"})}, ({
-        "ref": "1.1", "text": "The Supplier shall deliver  the exit plan.", "categories": frozenset({"exit"}),
-        "modality": "obligation", "obligor": "Council", "deadline": None,
-    },))
+    gold = DocLabels(
+        "a.pdf",
+        {"1.1": frozenset({"exit"})},
+        (
+            {
+                "ref": "1.1",
+                "quote": "deliver the Exit Plan",
+                "categories": frozenset({"exit"}),
+                "modality": "obligation",
+                "obligor": "Supplier",
+                "deadline": None,
+            },
+        ),
+    )
+    predicted = DocLabels(
+        "a.pdf",
+        {"1.1": frozenset({"exit"}), "1.2": frozenset({"exit"})},
+        (
+            {
+                "ref": "1.1",
+                "text": "The Supplier shall deliver  the exit plan.",
+                "categories": frozenset({"exit"}),
+                "modality": "obligation",
+                "obligor": "Council",
+                "deadline": None,
+            },
+        ),
+    )
     result = score([gold], [predicted])
     assert result["clauses"]["exit"]["tp"] == 1 and result["clauses"]["exit"]["fp"] == 1
     assert result["obligations"]["exit"]["tp"] == 1
@@ -80,7 +99,12 @@ def test_evaluate_matching_by_ref_and_quote():
 
 
 def test_evaluate_deadlines_compare_anchor_words():
-    g = {"duration": "P20D", "business_days": True, "relation": "within", "anchor": "Termination Date"}
+    g = {
+        "duration": "P20D",
+        "business_days": True,
+        "relation": "within",
+        "anchor": "Termination Date",
+    }
     p = dict(g, anchor="the Termination Date of this Agreement")
     assert deadlines_agree(g, p)
     assert not deadlines_agree(g, dict(g, duration="P30D"))
@@ -88,8 +112,13 @@ def test_evaluate_deadlines_compare_anchor_words():
 
 
 def test_evaluate_cuad_span_rule():
-    assert span_found("Either party may terminate on ninety days notice", ["Either party may terminate this Agreement on ninety days notice."])
-    assert not span_found("Either party may terminate on ninety days notice", ["The Supplier shall pay invoices."])
+    assert span_found(
+        "Either party may terminate on ninety days notice",
+        ["Either party may terminate this Agreement on ninety days notice."],
+    )
+    assert not span_found(
+        "Either party may terminate on ninety days notice", ["The Supplier shall pay invoices."]
+    )
 
 
 # --- CUAD -----------------------------------------------------------------------------------
@@ -110,9 +139,22 @@ def test_evaluate_cuad_every_contract_ingests_and_recall_holds():
 
 
 def test_evaluate_cuad_scoring_counts_spans():
-    labels = [{"file": "x.pdf", "cuad_category": "Termination For Convenience",
-               "our_categories": ["termination"], "spans": ["may terminate at any time", "unrelated words here"]}]
-    result = score_cuad(labels, {"x.pdf": [{"text": "Either party may terminate at any time.", "categories": ["termination"]}]})
+    labels = [
+        {
+            "file": "x.pdf",
+            "cuad_category": "Termination For Convenience",
+            "our_categories": ["termination"],
+            "spans": ["may terminate at any time", "unrelated words here"],
+        }
+    ]
+    result = score_cuad(
+        labels,
+        {
+            "x.pdf": [
+                {"text": "Either party may terminate at any time.", "categories": ["termination"]}
+            ]
+        },
+    )
     assert result["spans"]["Termination For Convenience"] == {"found": 1, "total": 2}
 
 

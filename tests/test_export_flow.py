@@ -16,16 +16,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")
-def prefect_engine():
-    """One temporary Prefect server for the session (start-up is the slow part)."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from prefect.settings import temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(), temporary_settings(
-        updates={"flows.heartbeat_frequency": None}
-    ):
-        yield
+def prefect_engine(prefect_harness):
+    """The session's one test Prefect server (tests/conftest.py)."""
+    yield
 
 
 def test_export_flow_task_without_the_engine(db_url, tmp_path) -> None:

@@ -28,24 +28,6 @@ SAMPLE_DOCS = Path(__file__).resolve().parent.parent / "sample_docs"
 BAD = {"corrupt.pdf": "corrupt_pdf", "empty.pdf": "empty_file", "page.PDF": "not_a_pdf"}
 
 
-@pytest.fixture(scope="session")
-def prefect_harness(request):
-    """One temporary Prefect server for the whole session (~10 s to start, NOTES.md).
-
-    Other test modules import this fixture; pytest then holds one copy per module, so the
-    first copy to run starts the server and the others reuse it (the mark is on the pytest
-    config, which every copy shares, whatever name the module was imported under).
-    """
-    from prefect.testing.utilities import prefect_test_harness
-
-    if getattr(request.config, "_obligations_prefect_harness", False):
-        yield
-        return
-    request.config._obligations_prefect_harness = True
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 def make_corpus(folder: Path, samples: list[Path]) -> Path:
     """The samples, plus a corrupt PDF, a zero-byte file and HTML named .PDF in a subfolder."""
     folder.mkdir(parents=True, exist_ok=True)

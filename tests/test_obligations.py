@@ -8,12 +8,14 @@ def obligations(lines, **kw):
 
 
 def test_obligations_stem_with_limbs_gives_one_per_limb_inheriting_the_stem():
-    obs = obligations([
-        "1. EXIT MANAGEMENT",
-        "1.1 On the expiry or termination of this Agreement, the Supplier shall:",
-        "(a) deliver the Exit Plan to the Council within ten (10) Working Days; and",
-        "(b) return all Council Data to the Council.",
-    ])
+    obs = obligations(
+        [
+            "1. EXIT MANAGEMENT",
+            "1.1 On the expiry or termination of this Agreement, the Supplier shall:",
+            "(a) deliver the Exit Plan to the Council within ten (10) Working Days; and",
+            "(b) return all Council Data to the Council.",
+        ]
+    )
     assert [o.ref for o in obs] == ["1.1(a)", "1.1(b)"]
     assert {o.obligor for o in obs} == {"Supplier"}
     assert {o.modality for o in obs} == {"obligation"}
@@ -22,86 +24,112 @@ def test_obligations_stem_with_limbs_gives_one_per_limb_inheriting_the_stem():
 
 
 def test_obligations_passive_takes_its_agent():
-    (o,) = obligations([
-        "1. RETURN OF DATA",
-        "1.1 All Council Data shall be returned to the Council by the Supplier within 20 Working Days after the Termination Date.",
-    ])
+    (o,) = obligations(
+        [
+            "1. RETURN OF DATA",
+            "1.1 All Council Data shall be returned to the Council by the Supplier within 20 Working Days after the Termination Date.",
+        ]
+    )
     assert (o.obligor, o.modality) == ("Supplier", "obligation")
     assert "obl.passive.agent" in o.rules["obligor"]
     assert o.beneficiary == "Council"
 
 
 def test_obligations_passive_without_agent_is_flagged_not_guessed():
-    (o,) = obligations([
-        "1. RETURN OF DATA",
-        "1.1 All Council Data shall be returned to the Council in CSV format on termination.",
-    ])
+    (o,) = obligations(
+        [
+            "1. RETURN OF DATA",
+            "1.1 All Council Data shall be returned to the Council in CSV format on termination.",
+        ]
+    )
     assert o.obligor is None
     assert "obligor_unresolved" in o.flags
 
 
 def test_obligations_neither_party_is_a_prohibition_on_each_party():
-    (o,) = obligations([
-        "1. TERMINATION",
-        "1.1 Neither Party shall be entitled to terminate this Agreement for convenience.",
-    ])
+    (o,) = obligations(
+        [
+            "1. TERMINATION",
+            "1.1 Neither Party shall be entitled to terminate this Agreement for convenience.",
+        ]
+    )
     assert (o.obligor, o.modality) == ("Each Party", "prohibition")
 
 
 def test_obligations_statement_of_the_agreement_is_not_an_obligation():
-    assert obligations([
-        "1. TERM AND TERMINATION",
-        "1.1 This Agreement shall continue for five years unless terminated earlier.",
-    ]) == ()
+    assert (
+        obligations(
+            [
+                "1. TERM AND TERMINATION",
+                "1.1 This Agreement shall continue for five years unless terminated earlier.",
+            ]
+        )
+        == ()
+    )
 
 
 def test_obligations_two_parties_two_modals_give_two():
-    obs = obligations([
-        "1. TERMINATION",
-        "1.1 On termination the Supplier shall return all Council Data, and the Council shall pay the Supplier all undisputed Charges.",
-    ])
+    obs = obligations(
+        [
+            "1. TERMINATION",
+            "1.1 On termination the Supplier shall return all Council Data, and the Council shall pay the Supplier all undisputed Charges.",
+        ]
+    )
     assert [o.obligor for o in obs] == ["Supplier", "Council"]
 
 
 def test_obligations_pronoun_resolves_to_the_party_named_before():
-    obs = obligations([
-        "1. TERMINATION",
-        "1.1 If the Supplier receives a Termination Notice, it shall deliver the Exit Plan within five (5) days.",
-    ])
+    obs = obligations(
+        [
+            "1. TERMINATION",
+            "1.1 If the Supplier receives a Termination Notice, it shall deliver the Exit Plan within five (5) days.",
+        ]
+    )
     assert obs[0].obligor == "Supplier"
 
 
 def test_obligations_inline_lettered_limbs():
-    obs = obligations([
-        "1. DELETION OF DATA",
-        "1.1 After termination the Supplier shall (a) notify the Council within five (5) days, (b) keep the retained data confidential, and (c) delete the data promptly.",
-    ])
+    obs = obligations(
+        [
+            "1. DELETION OF DATA",
+            "1.1 After termination the Supplier shall (a) notify the Council within five (5) days, (b) keep the retained data confidential, and (c) delete the data promptly.",
+        ]
+    )
     assert [o.ref for o in obs] == ["1.1(a)", "1.1(b)", "1.1(c)"]
     assert obs[2].deadline.relation == "promptly"
 
 
 def test_obligations_right_not_to_renew_stated_as_a_condition():
-    (o,) = obligations([
-        "1. TERM",
-        "1.1 This Agreement shall renew automatically for further periods of one year unless either Party gives at least ninety (90) days' written notice of termination before the end of the then current term.",
-    ])
+    (o,) = obligations(
+        [
+            "1. TERM",
+            "1.1 This Agreement shall renew automatically for further periods of one year unless either Party gives at least ninety (90) days' written notice of termination before the end of the then current term.",
+        ]
+    )
     assert (o.modality, o.obligor) == ("permission", "Each Party")
     assert o.deadline.duration == "P90D"
     assert "implied_right" in o.flags
 
 
 def test_obligations_cross_references_resolve_to_clauses_in_the_document():
-    obs = obligations([
-        "1. EXIT",
-        "1.1 The Supplier shall deliver an Exit Plan on expiry of this Agreement.",
-        "1.2 The Supplier shall perform the Exit Plan in accordance with Clause 1.1 and Clause 99.",
-    ])
+    obs = obligations(
+        [
+            "1. EXIT",
+            "1.1 The Supplier shall deliver an Exit Plan on expiry of this Agreement.",
+            "1.2 The Supplier shall perform the Exit Plan in accordance with Clause 1.1 and Clause 99.",
+        ]
+    )
     refs = {r.target: r.resolved for r in obs[-1].cross_refs}
     assert refs == {"1.1": True, "99": False}
 
 
 def test_obligations_carry_page_boxes_and_rule_ids():
-    (o,) = obligations(["1. TERMINATION", "1.1 The Council may terminate this Agreement by giving three months' notice."])
+    (o,) = obligations(
+        [
+            "1. TERMINATION",
+            "1.1 The Council may terminate this Agreement by giving three months' notice.",
+        ]
+    )
     assert o.page == 1 and o.boxes
     assert set(o.rules) >= {"modality", "obligor", "categories"}
     assert 0 < o.confidence <= 1

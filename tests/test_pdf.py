@@ -6,7 +6,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from pipeline.errors import CorruptPDF, EmptyFile, EncryptedPDF, NoTextLayer, NotAPDF
+from pipeline.errors import CorruptPDF, EmptyFile, EncryptedPDF, NotAPDF, NoTextLayer
 from pipeline.pdf import page_count, pdf_to_layout, render_page_png
 from tests.pipeline_support import SAMPLE_DOCS
 
@@ -23,7 +23,12 @@ def _pdf(draw, **kw) -> bytes:
 def _text_pdf(**kw) -> bytes:
     def draw(c):
         for i in range(20):
-            c.drawString(72, 760 - 14 * i, f"{i + 1}. The Supplier shall return all Council Data on termination.")
+            c.drawString(
+                72,
+                760 - 14 * i,
+                f"{i + 1}. The Supplier shall return all Council Data on termination.",
+            )
+
     return _pdf(draw, **kw)
 
 
@@ -54,6 +59,7 @@ def test_pdf_encrypted_file_is_named_so():
 def test_pdf_scanned_file_has_no_text_layer():
     def draw(c):
         c.rect(50, 50, 400, 600, fill=1)  # an "image" of a page: no characters at all
+
     with pytest.raises(NoTextLayer) as exc:
         pdf_to_layout(_pdf(draw))
     assert "OCR" in str(exc.value)

@@ -505,3 +505,19 @@ def test_store_init_db_records_the_schema_revision(db_url):
         rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
     assert rows == [(SCHEMA_REVISION,)]
     engine.dispose()
+
+
+def test_store_document_change_moves_its_obligations_into_the_next_increment(engine):
+    # every export record repeats the counterparty: when a re-extraction changes it, the
+    # obligations must count as changed, or the registry never hears of it
+    store(engine, make_extraction([RETURN, PLAN], version="v1"))
+    before = {i: o.updated_at for i, o in obligations(engine).items()}
+    renamed = make_extraction([RETURN, PLAN], version="v2")
+    renamed = replace(renamed, parties=replace(renamed.parties, counterparty="Acme Group Ltd"))
+    store(engine, renamed)
+    after = obligations(engine)
+    assert all(after[i].updated_at > before[i] for i in before)
+    # …and a re-extraction that changes nothing of the document leaves them alone
+    store(engine, replace(renamed, extractor_version="v3"))
+    again = obligations(engine)
+    assert all(again[i].updated_at == after[i].updated_at for i in before)
