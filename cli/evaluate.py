@@ -20,21 +20,34 @@ CATEGORIES = ("exit", "data_return", "termination")
 def evaluate(
     gold: Annotated[
         Path | None,
-        typer.Option("--gold", help="Folder of gold YAML files (sample_docs/gold); the PDFs "
-                     "are looked up in its parent folder.", show_default=False),
+        typer.Option(
+            "--gold",
+            help="Folder of gold YAML files (sample_docs/gold); the PDFs "
+            "are looked up in its parent folder.",
+            show_default=False,
+        ),
     ] = None,
     cuad: Annotated[
         Path | None,
-        typer.Option("--cuad", help="A CUAD subset folder (labels.jsonl and pdf/): recall per "
-                     "CUAD category by its README's rule.", show_default=False),
+        typer.Option(
+            "--cuad",
+            help="A CUAD subset folder (labels.jsonl and pdf/): recall per "
+            "CUAD category by its README's rule.",
+            show_default=False,
+        ),
     ] = None,
     db: DbOption = None,
     from_db: Annotated[
         bool,
-        typer.Option("--from-db", help="Score what the database holds (after ingest and "
-                     "review) instead of running the pipeline on the PDFs."),
+        typer.Option(
+            "--from-db",
+            help="Score what the database holds (after ingest and "
+            "review) instead of running the pipeline on the PDFs.",
+        ),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the figures as one JSON object.")
+    ] = False,
     details: Annotated[
         bool, typer.Option("--details", help="List every miss and false alarm per document.")
     ] = False,
@@ -137,7 +150,9 @@ def _labels_from_db(db: str | None, documents: list[str]) -> list:
                             "categories": frozenset(o.categories),
                             "modality": o.modality,
                             "obligor": o.obligor,
-                            "deadline": None if not o.deadline_relation else {
+                            "deadline": None
+                            if not o.deadline_relation
+                            else {
                                 "duration": o.deadline_duration,
                                 "business_days": o.deadline_business_days,
                                 "relation": o.deadline_relation,
@@ -159,8 +174,13 @@ def _print_gold(result: dict, details: bool) -> None:
             table.add_column(col, justify="left" if col == "category" else "right")
         for cat, f in result[level].items():
             table.add_row(
-                cat, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}",
-                str(f["tp"]), str(f["fp"]), str(f["fn"]),
+                cat,
+                f"{f['precision']:.3f}",
+                f"{f['recall']:.3f}",
+                f"{f['f1']:.3f}",
+                str(f["tp"]),
+                str(f["fp"]),
+                str(f["fn"]),
             )
         console.print(table)
     fields = Table(title="Fields on matched obligations", title_justify="left")
@@ -171,8 +191,11 @@ def _print_gold(result: dict, details: bool) -> None:
     console.print(fields)
     if details:
         for document, mistakes in result["documents"].items():
-            lines = [x for k in ("clauses", "obligations_missed", "obligations_extra", "fields")
-                     for x in (f"{k}: {m}" for m in mistakes[k])]
+            lines = [
+                x
+                for k in ("clauses", "obligations_missed", "obligations_extra", "fields")
+                for x in (f"{k}: {m}" for m in mistakes[k])
+            ]
             if lines:
                 console.rule(document)
                 for line in lines:
@@ -243,13 +266,18 @@ def _print_cuad(result: dict, details: bool) -> None:
             per.add_row(name[:60], *(str(counts[c]) for c in CATEGORIES))
         console.print(per)
         for miss in result["missed"]:
-            console.print(f"missed {miss['category']} {miss['file']}: {miss['span']}",
-                          markup=False, highlight=False)
+            console.print(
+                f"missed {miss['category']} {miss['file']}: {miss['span']}",
+                markup=False,
+                highlight=False,
+            )
 
 
 # --- rules ---------------------------------------------------------------------------------
 
-rules_app = typer.Typer(help="Check the rule files, and try text against them.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Check the rule files, and try text against them.", no_args_is_help=True
+)
 
 
 @rules_app.command("check")
@@ -292,8 +320,12 @@ def rules_try(
     full = f"{heading} {text}".strip() if heading else text
     cls = classify_unit(
         0,
-        {"text": nlp.make_doc(full), "heading": nlp.make_doc(heading),
-         "context": nlp.make_doc(context), "parent_heading": nlp.make_doc(context)},
+        {
+            "text": nlp.make_doc(full),
+            "heading": nlp.make_doc(heading),
+            "context": nlp.make_doc(context),
+            "parent_heading": nlp.make_doc(context),
+        },
     )
     console.print(f"[bold]categories[/] {list(cls.categories) or 'none'}   scores {cls.scores}")
     for cat, ids in cls.evidence.items():
@@ -305,21 +337,38 @@ def rules_try(
         pages=(),
     )
     clause = Clause(
-        index=0, ref="1.1", label="1.1", kind="clause", depth=0, parent=None,
-        heading=heading or None, start=0, segments=((0, len(text)),), span_end=len(text),
-        page_start=1, page_end=1, unit=True,
+        index=0,
+        ref="1.1",
+        label="1.1",
+        kind="clause",
+        depth=0,
+        parent=None,
+        heading=heading or None,
+        start=0,
+        segments=((0, len(text)),),
+        span_end=len(text),
+        page_start=1,
+        page_end=1,
+        unit=True,
     )
     party_data = Parties(
-        parties=tuple(Party(name=r, role=r) for r in roles), definitions=(),
-        contract_type="supplier", counterparty=None, customer_role=None,
+        parties=tuple(Party(name=r, role=r) for r in roles),
+        definitions=(),
+        contract_type="supplier",
+        counterparty=None,
+        customer_role=None,
     )
     forced = cls if cls.categories else type(cls)(clause=0, categories=("exit",))
     obligations = clauses_to_obligations(layout, (clause,), party_data, (forced,))
     if not cls.categories:
-        console.print("[yellow]not classified: in a real contract no obligations would be "
-                      "extracted from it; shown as if it were[/]")
+        console.print(
+            "[yellow]not classified: in a real contract no obligations would be "
+            "extracted from it; shown as if it were[/]"
+        )
     for o in obligations:
-        console.print(f"\n[bold]{o.modality}[/] obligor={o.obligor!r} beneficiary={o.beneficiary!r}")
+        console.print(
+            f"\n[bold]{o.modality}[/] obligor={o.obligor!r} beneficiary={o.beneficiary!r}"
+        )
         console.print(f"  action: {o.action}", markup=False)
         console.print(f"  trigger: {o.trigger}", markup=False)
         console.print(f"  deadline: {o.deadline.as_dict() if o.deadline else None}", markup=False)
