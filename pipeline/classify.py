@@ -11,6 +11,7 @@ category's evidence, shown to reviewers.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
@@ -155,7 +156,19 @@ def classify_unit(
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    return _without_reference_titles(" ".join(text.split()))
+
+
+# "Schedule 8 (Exit Management)", "Clause 33 (Consequences of Termination)": the title of a
+# clause referred to says what that clause is about, not this one.
+_REFERENCE_TITLE = re.compile(
+    r"\b((?:Clauses?|Schedules?|Parts?|paragraphs?|Sections?|Articles?|Annex|Appendix|Exhibit)"
+    r"\s+[\dA-Z][\w.]*(?:\([a-z0-9]+\))*\s*)\(([^()]{1,80})\)"
+)
+
+
+def _without_reference_titles(text: str) -> str:
+    return _REFERENCE_TITLE.sub(lambda m: m.group(1) + " " * (len(m.group(2)) + 2), text)
 
 
 def evidence_all(evidence: dict[str, list[str]]) -> set[str]:
