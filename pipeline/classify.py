@@ -133,10 +133,20 @@ def classify_unit(
 
     scores: dict[str, float] = defaultdict(float)
     evidence: dict[str, list[str]] = defaultdict(list)
+    strong_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for rule_id, slots in hits.items():
+        rule = compiled.rules[rule_id]
+        if not rule.get("weak") and rule.get("scope", "text") == "text" and "category" in rule:
+            strong_spans[rule["category"]] += slots.get("phrases", [])
     for rule_id, slots in hits.items():
         rule = compiled.rules[rule_id]
         if rule.get("kind", "phrase") == "near" and not _near(rule, slots):
             continue
+        if rule.get("weak") and all(
+            any(a <= s and e <= b for a, b in strong_spans[rule["category"]])
+            for s, e in slots.get("phrases", [])
+        ):
+            continue  # only words a stronger rule already counted
         scores[rule["category"]] += float(rule.get("weight", 1.0))
         evidence[rule["category"]].append(rule_id)
     for rule in compiled.dampen:
