@@ -449,6 +449,15 @@ def _sentence(
         _notice_condition(ctx, unit, node, cls, start, end, sentence)
 
 
+# "the licenses granted to Aimmune … shall continue in full force": a right of that party
+# that outlives the contract, though the sentence's subject is the licence.
+_CONTINUING_GRANT = re.compile(
+    r"\b(?:rights?|licen[cs]es?|sub-?licen[cs]es?)\s+(?:and\s+\w+\s+)?granted\s+to\s+"
+    r"(?P<who>(?:the\s+)?[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})[^.;]{0,120}?\bshall\s+"
+    r"(?:continue|survive|remain)\b"
+)
+
+
 # "This Agreement will renew for successive one-year terms unless either party gives at
 # least 90 days' notice …": a right not to renew (or to end), with its notice period, even
 # though the sentence's verb belongs to the Agreement.
@@ -481,6 +490,29 @@ def _notice_condition(
     if "termination" not in cls.categories:
         return
     flat = _flat(sentence)
+    grant = _CONTINUING_GRANT.search(flat)
+    if grant and (roles := _roles_in(ctx, grant.group("who"))):
+        _emit(
+            ctx,
+            unit,
+            node,
+            cls,
+            start,
+            end,
+            sentence,
+            modality="permission",
+            obligor=roles[0],
+            action=_clean(flat[grant.start() :]),
+            trigger=_trigger(flat)[0],
+            deadline=find_deadline(sentence),
+            rules={
+                "modality": ("mod.permission.continuing_grant",),
+                "obligor": ("obl.grant_holder",),
+            },
+            flags=("implied_right",),
+            confidence=0.6,
+        )
+        return
     m = _NOTICE_CONDITION.search(flat)
     if m and not re.search(r"notice|notif|in writing", flat[m.start() : m.end() + 160], re.I):
         m = None
@@ -728,6 +760,9 @@ def _resolve(
     roles = _head_roles(ctx, subject)
     if len(set(roles)) >= 2 and re.search(r"\band\b", subject):
         return "Both Parties", "obl.joint_subject", modality, modality_rule
+    if _JOINT_NAMES.fullmatch(subject.strip()) and _roles_in(ctx, subject):
+        # "BE and Operator agree to …": two names, at least one of them a known party
+        return "Both Parties", "obl.joint_subject", modality, modality_rule
     if roles:
         return roles[0], "obl.subject.role", modality, modality_rule
     if not subject.strip():
@@ -969,6 +1004,8 @@ def _roles_in(ctx: _Context, text: str, loose: bool = False) -> list[str]:
     return [role for _, role in _roles_at(ctx, text, loose)]
 
 
+_NAME = r"(?:the\s+)?[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*"
+_JOINT_NAMES = re.compile(rf"{_NAME}\s+and\s+{_NAME}")
 _DETERMINERS = frozenset(
     ("The", "Each", "Either", "Both", "Neither", "If", "Where", "When", "Any", "Such", "That", "No")
 )

@@ -23,7 +23,7 @@ CLAUSE_F1_FLOOR = {"exit": 0.953, "data_return": 0.955, "termination": 0.950}
 OBLIGATION_F1_FLOOR = {"exit": 0.942, "data_return": 0.952, "termination": 0.921, "all": 0.967}
 FIELD_FLOOR = {"obligor": 0.996, "modality": 0.994, "deadline": 0.926}
 CUAD_RECALL_FLOOR = {
-    "Post-Termination Services": 0.925,
+    "Post-Termination Services": 0.95,
     "Notice Period To Terminate Renewal": 1.0,
     "Termination For Convenience": 0.974,
 }

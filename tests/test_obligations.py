@@ -133,3 +133,20 @@ def test_obligations_carry_page_boxes_and_rule_ids():
     assert o.page == 1 and o.boxes
     assert set(o.rules) >= {"modality", "obligor", "categories"}
     assert 0 < o.confidence <= 1
+
+
+def test_obligations_two_named_parties_agreeing_act_jointly():
+    # CUAD (Bloom Energy): "BE and Operator agree to use commercially reasonable efforts"
+    obs = obligations(
+        ["1. TERMINATION", "1.1 On early termination of this Agreement, BE and Supplier agree to use reasonable efforts to transfer the permits."]
+    )
+    assert [o.obligor for o in obs] == ["Both Parties"]
+
+
+def test_obligations_licence_that_outlives_the_contract_is_a_right_of_its_holder():
+    # CUAD (Aimmune): "the licenses granted to Aimmune … shall continue in full force"
+    (o,) = obligations(
+        ["1. EFFECT OF EXPIRY", "1.1 Upon expiration of this Agreement, the licences granted to the Supplier under this Agreement shall continue in full force and effect on a fully-paid basis."]
+    )
+    assert (o.modality, o.obligor) == ("permission", "Supplier")
+    assert "implied_right" in o.flags
