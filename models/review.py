@@ -298,6 +298,7 @@ def correct(
     values = _clean(update.model_dump(exclude_unset=True))
     now = utcnow()
     changed = {k: v for k, v in values.items() if not _same(k, getattr(obligation, k), v)}
+    changed |= _deadline_from_text(obligation, changed)
     if not changed:
         if comment:
             _event(session, obligation, user, now, "comment", comment=comment)
@@ -316,6 +317,33 @@ def correct(
     session.add(obligation)
     _flush(session, obligation, expected_version)
     return obligation
+
+
+_DEADLINE_PARTS = (
+    "deadline_duration", "deadline_business_days", "deadline_relation", "deadline_anchor",
+    "deadline_date",
+)
+
+
+def _deadline_from_text(obligation: Obligation, changed: dict) -> dict:
+    """A reviewer who rewrites only the deadline's words ("within 15 Business Days of the
+    Termination Date") gets its duration, relation and anchor read from them, as the
+    extractor would, so the structured fields the registry imports do not contradict the
+    text. Any part the reviewer set explicitly wins; a text that states no time clears them."""
+    if "deadline_text" not in changed or any(k in changed for k in _DEADLINE_PARTS):
+        return {}
+    from pipeline.deadlines import find_deadline
+
+    text = changed["deadline_text"]
+    parsed = find_deadline(text) if text else None
+    derived = {
+        "deadline_duration": parsed.duration if parsed else None,
+        "deadline_business_days": parsed.business_days if parsed else None,
+        "deadline_relation": parsed.relation if parsed else None,
+        "deadline_anchor": parsed.anchor if parsed else None,
+        "deadline_date": parsed.date if parsed else None,
+    }
+    return {k: v for k, v in derived.items() if not _same(k, getattr(obligation, k), v)}
 
 
 def _decide(session, obligation_id, user, expected_version, comment, action, status):

@@ -362,3 +362,22 @@ def test_review_correction_refuses_a_deadline_date_that_is_not_a_date():
     assert _clean({"deadline_date": "2027-03-31"}) == {"deadline_date": "2027-03-31"}
     with pytest.raises(InvalidUpdate, match="YYYY-MM-DD"):
         _clean({"deadline_date": "31/03/2027"})
+
+
+def test_review_new_deadline_words_bring_their_structured_fields(engine, doc):
+    # the reviewer rewrites the deadline as text only (as the browser journey does): the
+    # duration, relation and anchor the registry imports must not contradict it
+    ob = first_obligation(engine, doc)
+    with session_scope(engine) as session:
+        fixed = review.correct(
+            session=session, obligation_id=ob.id, user="alice", expected_version=ob.version,
+            update=ObligationUpdate(
+                deadline_text="within 15 Business Days of the Termination Date",
+                deadline_duration=ob.deadline_duration,  # the form sends them back unchanged
+                deadline_relation=ob.deadline_relation,
+            ),
+        )
+        assert (fixed.deadline_duration, fixed.deadline_business_days) == ("P15D", True)
+        assert (fixed.deadline_relation, fixed.deadline_anchor) == ("within", "Termination Date")
+    changed = {e.field for e in _events(engine, ob.id) if e.action == "correct"}
+    assert {"deadline_text", "deadline_duration"} <= changed

@@ -274,8 +274,12 @@ def test_web_obligation_page_shows_source_fields_and_history(app, engine, doc):
     assert "within 30 days of the Exit Date" in response.text and "see 6.1" in response.text
     with session_scope(engine) as session:
         events = session.exec(select(ReviewEvent).where(ReviewEvent.obligation_id == ob.id)).all()
-    assert [(e.user, e.field) for e in events if e.action == "correct"] == [
-        ("bob", "deadline_text")]
+    corrected = [(e.user, e.field) for e in events if e.action == "correct"]
+    # the new words, and the structured parts read from them where they differ
+    assert corrected[0] == ("bob", "deadline_text")
+    assert {f for _, f in corrected} <= {"deadline_text", "deadline_duration",
+                                         "deadline_business_days", "deadline_relation",
+                                         "deadline_anchor", "deadline_date"}
 
 
 def test_web_approve_moves_to_the_next_obligation(app, engine, doc):
