@@ -547,12 +547,3 @@ class _Parser:
                 )
             )
         return tuple(out)
-
-
-def unit_of(clauses: tuple[Clause, ...], index: int) -> Clause | None:
-    """The classification unit holding node ``index`` (itself, or the clause above its limbs)."""
-    node: Clause | None = clauses[index]
-    while node is not None and node.kind == "limb":
-        node = clauses[node.parent] if node.parent is not None else None
-    return node if node is not None and node.unit else None
-
