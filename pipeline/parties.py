@@ -65,8 +65,8 @@ def find_parties(layout: Layout, clauses: tuple[Clause, ...]) -> Parties:
             evidence.append("parties.fallback_role_words")
     else:
         evidence.append("parties.front_matter")
-    find_definitions_cached = find_definitions(layout)
-    discovered = _frequent_subjects(text, parties, find_definitions_cached)
+    definitions_found = find_definitions(layout)
+    discovered = _frequent_subjects(text, parties, definitions_found)
     if discovered:
         parties = parties + discovered
         evidence.append("parties.frequent_subjects")
@@ -80,7 +80,7 @@ def find_parties(layout: Layout, clauses: tuple[Clause, ...]) -> Parties:
         Definition(term=d.term, text=f"“{d.term}” is {by_role[d.term.lower()].name}, a party "
                    "to this contract.", start=d.start, end=d.end, page=d.page)
         if d.term.lower() in by_role and by_role[d.term.lower()].name != d.term else d
-        for d in find_definitions_cached
+        for d in definitions_found
     )
     return Parties(
         parties=tuple(parties),
