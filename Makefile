@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test samples bench lock venv
+.PHONY: run test samples bench lock venv golden
 
 run: $(STAMP)
 	$(BIN)/obligations ingest sample_docs/
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 samples: $(STAMP)
 	$(BIN)/python sample_docs/generate.py && $(BIN)/python sample_docs/render_odt.py
+
+# Rewrites tests/golden/*.json from the current extraction: read the diff before committing.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden_support
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

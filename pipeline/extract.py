@@ -17,7 +17,7 @@ from pipeline.parties import find_parties
 from pipeline.pdf import pdf_to_layout
 from pipeline.rules import rules_fingerprint
 from pipeline.structure import layout_to_clauses
-from pipeline.types import Extraction
+from pipeline.types import Extraction, Layout
 
 CODE_VERSION = "0.1.0"
 
@@ -40,7 +40,16 @@ def extract(
     ``contract_type`` (``jv`` | ``supplier``) and ``counterparty`` override what the document
     itself suggests.
     """
-    layout = pdf_to_layout(data)
+    return layout_to_extraction(
+        pdf_to_layout(data), contract_type=contract_type, counterparty=counterparty
+    )
+
+
+def layout_to_extraction(
+    layout: Layout, *, contract_type: str | None = None, counterparty: str | None = None
+) -> Extraction:
+    """The rules over an already parsed layout (no PDF needed: what re-extraction from a
+    cached layout runs)."""
     clauses = layout_to_clauses(layout)
     parties = find_parties(layout, clauses)
     if contract_type or counterparty:
