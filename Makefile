@@ -15,7 +15,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 run: $(STAMP)
 	$(BIN)/obligations ingest sample_docs/
 
+# mypy first: the pipeline's types are checked as part of the tests (pyproject.toml).
 test: $(STAMP)
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 samples: $(STAMP)
@@ -27,6 +29,7 @@ golden: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.extractor
 
 venv: $(STAMP)
 

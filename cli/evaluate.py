@@ -1,5 +1,4 @@
-"""``obligations evaluate`` (the rules against the gold annotations and CUAD) and
-``obligations rules`` (check the rule files; try a phrase and see what it produces)."""
+"""``obligations evaluate``: the rules against the gold annotations and CUAD."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import EXIT_FAILED, EXIT_USAGE, DbOption, console, err_console, fail
+from cli.common import EXIT_USAGE, DbOption, console, err_console, fail
 
 CATEGORIES = ("exit", "data_return", "termination")
 
@@ -273,112 +272,5 @@ def _print_cuad(result: dict, details: bool) -> None:
             )
 
 
-# --- rules ---------------------------------------------------------------------------------
-
-rules_app = typer.Typer(
-    help="Check the rule files, and try text against them.", no_args_is_help=True
-)
-
-
-@rules_app.command("check")
-def rules_check() -> None:
-    """Load every rule file and report its rules (fails on a malformed file)."""
-    from pipeline.rules import RULES_DIR, RuleError, load_rules, rules_fingerprint
-
-    table = Table(title=f"Rules in {RULES_DIR}", title_justify="left")
-    table.add_column("file")
-    table.add_column("rules", justify="right")
-    try:
-        for path in sorted(RULES_DIR.glob("*.jsonl")):
-            table.add_row(path.name, str(len(load_rules(path.stem))))
-        # compile the matchers too: an unknown scope or category fails here
-        from pipeline.classify import _compiled
-
-        _compiled()
-    except (RuleError, KeyError) as exc:
-        fail(f"rule files are not valid: {exc}", EXIT_FAILED)
-    console.print(table)
-    console.print(f"rules fingerprint {rules_fingerprint()}")
-
-
-@rules_app.command("try")
-def rules_try(
-    text: Annotated[str, typer.Argument(help="A clause as it would appear in a contract.")],
-    heading: Annotated[str, typer.Option(help="The clause's own heading.")] = "",
-    context: Annotated[str, typer.Option(help="Headings above it (clause, schedule).")] = "",
-    parties: Annotated[
-        str, typer.Option(help="Party roles, comma-separated.")
-    ] = "Council,Supplier",
-) -> None:
-    """Show the categories and obligations the rules give one clause, with rule ids."""
-    from pipeline.classify import classify_unit
-    from pipeline.nlp import get_nlp
-    from pipeline.obligations import clauses_to_obligations
-    from pipeline.types import Clause, Layout, Line, Parties, Party
-
-    nlp = get_nlp()
-    full = f"{heading} {text}".strip() if heading else text
-    cls = classify_unit(
-        0,
-        {
-            "text": nlp.make_doc(full),
-            "heading": nlp.make_doc(heading),
-            "context": nlp.make_doc(context),
-            "parent_heading": nlp.make_doc(context),
-        },
-    )
-    console.print(f"[bold]categories[/] {list(cls.categories) or 'none'}   scores {cls.scores}")
-    for cat, ids in cls.evidence.items():
-        console.print(f"  {cat}: {', '.join(ids)}")
-    roles = [r.strip() for r in parties.split(",") if r.strip()]
-    layout = Layout(
-        text=text,
-        lines=(Line(text=text, start=0, end=len(text), page=1, bbox=(0, 0, 1, 1), words=()),),
-        pages=(),
-    )
-    clause = Clause(
-        index=0,
-        ref="1.1",
-        label="1.1",
-        kind="clause",
-        depth=0,
-        parent=None,
-        heading=heading or None,
-        start=0,
-        segments=((0, len(text)),),
-        span_end=len(text),
-        page_start=1,
-        page_end=1,
-        unit=True,
-    )
-    party_data = Parties(
-        parties=tuple(Party(name=r, role=r) for r in roles),
-        definitions=(),
-        contract_type="supplier",
-        counterparty=None,
-        customer_role=None,
-    )
-    forced = cls if cls.categories else type(cls)(clause=0, categories=("exit",))
-    obligations = clauses_to_obligations(layout, (clause,), party_data, (forced,))
-    if not cls.categories:
-        console.print(
-            "[yellow]not classified: in a real contract no obligations would be "
-            "extracted from it; shown as if it were[/]"
-        )
-    for o in obligations:
-        console.print(
-            f"\n[bold]{o.modality}[/] obligor={o.obligor!r} beneficiary={o.beneficiary!r}"
-        )
-        console.print(f"  action: {o.action}", markup=False)
-        console.print(f"  trigger: {o.trigger}", markup=False)
-        console.print(f"  deadline: {o.deadline.as_dict() if o.deadline else None}", markup=False)
-        console.print(f"  flags: {list(o.flags)}  confidence {o.confidence}")
-        for field_name, ids in o.rules.items():
-            console.print(f"  rules[{field_name}]: {', '.join(ids)}", markup=False)
-    if not obligations:
-        console.print("no obligations")
-
-
 def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate)
-    app.add_typer(rules_app, name="rules")

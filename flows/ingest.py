@@ -46,8 +46,9 @@ from models.store import (
     total_counts,
 )
 from pipeline.errors import PipelineError
-from pipeline.extract import current_extractor_version, extract
+from pipeline.extract import extract
 from pipeline.types import Extraction
+from pipeline.version import current_extractor_version
 
 FLOW_NAME = "ingest-contracts"
 

@@ -2,7 +2,7 @@
 
 Conventions: datetimes are timezone-aware UTC (stored as naive UTC, see ``UTCDateTime``);
 JSON columns are reassigned, never mutated in place; the obligation's primary key is its
-stable ``obligation_id`` (derived from content, see ``pipeline.extract.obligation_key``), so
+stable ``obligation_id`` (derived from content, see ``pipeline.ids.obligation_key``), so
 that every re-run and every database computes the same identity.
 """
 

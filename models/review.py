@@ -411,7 +411,7 @@ def add_obligation(
     """An obligation the extraction missed, added by a reviewer from a clause (origin
     ``reviewer``, status ``corrected``: a person wrote every field). ``text`` must be quoted from
     the clause; its id is ``obligation_key`` over that text, as the extractor would compute it."""
-    from pipeline.extract import obligation_key
+    from pipeline.ids import obligation_key
 
     clause = session.get(Clause, clause_id)
     if clause is None:

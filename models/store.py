@@ -133,7 +133,7 @@ def _heading_of(extraction: Extraction, index: int) -> str | None:
 
 
 def _obligation_rows(extraction: Extraction, sha256: str) -> list[dict[str, Any]]:
-    from pipeline.extract import normalise_text, obligation_key
+    from pipeline.ids import normalise_text, obligation_key
 
     occurrences: Counter[tuple[str, str]] = Counter()
     rows = []
@@ -432,7 +432,7 @@ _MISSING = object()
 
 def _pop_near_identical(pending: dict[str, dict], ob: Obligation) -> dict | None:
     """The candidate with the same clause ref and near-identical normalised text, if any."""
-    from pipeline.extract import normalise_text
+    from pipeline.ids import normalise_text
 
     target = normalise_text(ob.text)
     best_id, best = None, NEAR_IDENTICAL

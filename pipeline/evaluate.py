@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,16 +62,24 @@ def norm_ref(ref: str) -> str:
     return _WS.sub(" ", ref).strip().lower()
 
 
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
 def _fold(text: str) -> str:
-    return _WS.sub(" ", text).strip().lower()
+    """White space, case, typographic quotes and dashes folded (a quote copied from one
+    PDF reader matches the text another gives)."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip().lower()
 
 
 # --- loading -------------------------------------------------------------------------------
 
 
-def load_gold(directory: Path) -> list[DocLabels]:
+def load_gold(directory: Path | Iterable[Path]) -> list[DocLabels]:
+    """The gold files in a folder (or the given files) as ``DocLabels``. An obligation's
+    categories are its unit's unless it lists its own (GUIDELINES.md §4a)."""
+    paths = sorted(Path(directory).glob("*.yaml")) if isinstance(directory, Path) else directory
     docs = []
-    for path in sorted(Path(directory).glob("*.yaml")):
+    for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         units = {norm_ref(c["ref"]): frozenset(c["categories"]) for c in data.get("clauses") or []}
         printed = {norm_ref(c["ref"]): c["ref"] for c in data.get("clauses") or []}
@@ -81,7 +90,9 @@ def load_gold(directory: Path) -> list[DocLabels]:
                 {
                     "ref": ref,
                     "quote": ob["quote"],
-                    "categories": _unit_categories(ref, units),
+                    "categories": frozenset(ob["categories"])
+                    if ob.get("categories")
+                    else _unit_categories(ref, units),
                     "modality": ob.get("modality"),
                     "obligor": ob.get("obligor"),
                     "deadline": ob.get("deadline"),
@@ -104,7 +115,7 @@ def _unit_categories(ref: str, units: dict[str, frozenset[str]]) -> frozenset[st
 
 def labels_from_extraction(document: str, extraction: Extraction) -> DocLabels:
     clauses = extraction.clauses
-    units = {}
+    units: dict[str, frozenset[str]] = {}
     printed = {}
     for c in extraction.classifications:
         if c.categories:
@@ -118,6 +129,7 @@ def labels_from_extraction(document: str, extraction: Extraction) -> DocLabels:
             "modality": o.modality,
             "obligor": o.obligor,
             "deadline": o.deadline.as_dict() if o.deadline else None,
+            "confidence": o.confidence,
         }
         for o in extraction.obligations
     )
@@ -132,6 +144,11 @@ class _Counts:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+
+    def add(self, gold: set, predicted: set) -> None:
+        self.tp += len(gold & predicted)
+        self.fp += len(predicted - gold)
+        self.fn += len(gold - predicted)
 
     def figures(self) -> dict:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
@@ -149,83 +166,123 @@ class _Counts:
 
 def score(gold: Iterable[DocLabels], predicted: Iterable[DocLabels]) -> dict:
     predicted_by_doc = {p.document: p for p in predicted}
-    clause_counts = {c: _Counts() for c in CATEGORIES}
-    ob_counts = {c: _Counts() for c in CATEGORIES}
-    ob_all = _Counts()
-    fields = {"obligor": [0, 0], "modality": [0, 0], "deadline": [0, 0]}
-    mistakes: dict[str, dict] = {}
-
+    tally = _Tally()
     for g in gold:
         p = predicted_by_doc.get(g.document) or DocLabels(g.document, {}, ())
-        doc_mistakes = mistakes.setdefault(
+        tally.document(g, p)
+    return tally.figures()
+
+
+# Confidence bands a reviewer can sort by: the share right in each (issue 10).
+_BANDS = (("high (>= 0.8)", 0.8), ("medium (0.5-0.8)", 0.5), ("low (< 0.5)", 0.0))
+
+
+def _band(confidence: float | None) -> str:
+    value = confidence if confidence is not None else 0.0
+    return next(band for band, floor in _BANDS if value >= floor)
+
+
+@dataclass
+class _Tally:
+    """Every count ``score`` reports, filled one document at a time."""
+
+    clauses: dict[str, _Counts] = field(default_factory=lambda: {c: _Counts() for c in CATEGORIES})
+    obligations: dict[str, _Counts] = field(
+        default_factory=lambda: {c: _Counts() for c in CATEGORIES}
+    )
+    everything: _Counts = field(default_factory=_Counts)
+    bands: dict[str, list[int]] = field(default_factory=lambda: {b: [0, 0] for b, _ in _BANDS})
+    fields: dict[str, list[int]] = field(
+        default_factory=lambda: {"obligor": [0, 0], "modality": [0, 0], "deadline": [0, 0]}
+    )
+    documents: int = 0
+    mistakes: dict[str, dict] = field(default_factory=dict)
+
+    def document(self, g: DocLabels, p: DocLabels) -> None:
+        self.documents += 1
+        mistakes = self.mistakes.setdefault(
             g.document,
             {"clauses": [], "obligations_missed": [], "obligations_extra": [], "fields": []},
         )
         for cat in CATEGORIES:
             gold_refs = {r for r, cats in g.units.items() if cat in cats}
             pred_refs = {r for r, cats in p.units.items() if cat in cats}
-            counts = clause_counts[cat]
-            counts.tp += len(gold_refs & pred_refs)
-            counts.fp += len(pred_refs - gold_refs)
-            counts.fn += len(gold_refs - pred_refs)
-            doc_mistakes["clauses"] += [f"FN {cat} {r}" for r in sorted(gold_refs - pred_refs)]
-            doc_mistakes["clauses"] += [f"FP {cat} {r}" for r in sorted(pred_refs - gold_refs)]
-
+            self.clauses[cat].add(gold_refs, pred_refs)
+            mistakes["clauses"] += [f"FN {cat} {r}" for r in sorted(gold_refs - pred_refs)]
+            mistakes["clauses"] += [f"FP {cat} {r}" for r in sorted(pred_refs - gold_refs)]
         pairs = _match_obligations(g.obligations, p.obligations)
-        matched_pred = {j for _, j in pairs}
-        matched_gold = {i for i, _ in pairs}
+        self._obligations(g, p, pairs, mistakes)
+        for i, j in pairs:
+            self._fields(g.obligations[i], p.obligations[j], mistakes)
+
+    def _obligations(self, g: DocLabels, p: DocLabels, pairs: list[tuple], mistakes) -> None:
+        matched_gold, matched_pred = {i for i, _ in pairs}, {j for _, j in pairs}
+        for j, pob in enumerate(p.obligations):
+            band = self.bands[_band(pob.get("confidence"))]
+            band[0] += j in matched_pred
+            band[1] += 1
+        # Keyed (gold index, predicted index): a pair counts where both carry the category.
+        gold_keys = [(i, dict(pairs).get(i)) for i in range(len(g.obligations))]
+        pred_keys = [
+            (next((i for i, jj in pairs if jj == j), None), j) for j in range(len(p.obligations))
+        ]
         for cat in CATEGORIES:
-            counts = ob_counts[cat]
-            for i, j in pairs:
-                in_gold = cat in g.obligations[i]["categories"]
-                in_pred = cat in p.obligations[j]["categories"]
-                counts.tp += in_gold and in_pred
-                counts.fn += in_gold and not in_pred
-                counts.fp += in_pred and not in_gold
-            counts.fn += sum(
-                cat in g.obligations[i]["categories"]
-                for i in range(len(g.obligations))
-                if i not in matched_gold
-            )
-            counts.fp += sum(
-                cat in p.obligations[j]["categories"]
-                for j in range(len(p.obligations))
-                if j not in matched_pred
-            )
-        ob_all.tp += len(pairs)
-        ob_all.fn += len(g.obligations) - len(pairs)
-        ob_all.fp += len(p.obligations) - len(pairs)
-        doc_mistakes["obligations_missed"] = [
-            f"{g.obligations[i]['ref']}: {g.obligations[i]['quote']}"
-            for i in range(len(g.obligations))
+            in_gold = {k for k in gold_keys if cat in g.obligations[k[0]]["categories"]}
+            in_pred = {k for k in pred_keys if cat in p.obligations[k[1]]["categories"]}
+            self.obligations[cat].add(in_gold, in_pred)
+        self.everything.tp += len(pairs)
+        self.everything.fn += len(g.obligations) - len(pairs)
+        self.everything.fp += len(p.obligations) - len(pairs)
+        mistakes["obligations_missed"] = [
+            f"{o['ref']}: {o['quote']}"
+            for i, o in enumerate(g.obligations)
             if i not in matched_gold
         ]
-        doc_mistakes["obligations_extra"] = [
-            f"{p.obligations[j]['ref']}: {p.obligations[j]['text'][:120]}"
-            for j in range(len(p.obligations))
+        mistakes["obligations_extra"] = [
+            f"{o['ref']}: {o['text'][:120]}"
+            for j, o in enumerate(p.obligations)
             if j not in matched_pred
         ]
-        for i, j in pairs:
-            gob, pob = g.obligations[i], p.obligations[j]
-            for name, same in (
-                ("obligor", gob["obligor"] == pob["obligor"]),
-                ("modality", gob["modality"] == pob["modality"]),
-                ("deadline", deadlines_agree(gob["deadline"], pob["deadline"])),
-            ):
-                fields[name][0] += same
-                fields[name][1] += 1
-                if not same:
-                    doc_mistakes["fields"].append(
-                        f"{name} {gob['ref']} «{gob['quote'][:50]}»: gold "
-                        f"{_show(gob[name])} got {_show(pob[name])}"
-                    )
 
-    return {
-        "clauses": {c: clause_counts[c].figures() for c in CATEGORIES},
-        "obligations": {c: ob_counts[c].figures() for c in CATEGORIES} | {"all": ob_all.figures()},
-        "fields": {k: round(v[0] / v[1], 4) if v[1] else 1.0 for k, v in fields.items()},
-        "documents": mistakes,
-    }
+    def _fields(self, gob: dict, pob: dict, mistakes: dict) -> None:
+        for name, same in (
+            ("obligor", gob["obligor"] == pob["obligor"]),
+            ("modality", gob["modality"] == pob["modality"]),
+            ("deadline", deadlines_agree(gob["deadline"], pob["deadline"])),
+        ):
+            self.fields[name][0] += same
+            self.fields[name][1] += 1
+            if not same:
+                mistakes["fields"].append(
+                    f"{name} {gob['ref']} «{gob['quote'][:50]}»: gold "
+                    f"{_show(gob[name])} got {_show(pob[name])}"
+                )
+
+    def figures(self) -> dict:
+        everything = self.everything.figures()
+        n = self.documents
+        return {
+            "clauses": {c: self.clauses[c].figures() for c in CATEGORIES},
+            "obligations": {c: self.obligations[c].figures() for c in CATEGORIES}
+            | {"all": everything},
+            "fields": {k: round(v[0] / v[1], 4) if v[1] else 1.0 for k, v in self.fields.items()},
+            "burden": {
+                "contracts": n,
+                "obligations_per_contract": round((everything["tp"] + everything["fp"]) / n, 1)
+                if n
+                else 0,
+                "gold_per_contract": round((everything["tp"] + everything["fn"]) / n, 1)
+                if n
+                else 0,
+                "precision": everything["precision"],
+                "recall": everything["recall"],
+            },
+            "confidence_bands": {
+                band: {"obligations": v[1], "precision": round(v[0] / v[1], 4) if v[1] else None}
+                for band, v in self.bands.items()
+            },
+            "documents": self.mistakes,
+        }
 
 
 def _show(value) -> str:

@@ -1,35 +1,16 @@
-"""The whole pipeline in one call: PDF bytes → ``Extraction``.
-
-``EXTRACTOR_VERSION`` names the code and the rules that produced an extraction; the flow
-re-extracts a document when it changes. ``obligation_key`` is the stable identity of an
-obligation (DESIGN.md §4): derived from content, so two fresh databases agree on it, and
-unchanged by a reviewer's correction (which edits fields, never the source text).
-"""
+"""The whole pipeline in one call: PDF bytes → ``Extraction`` (``pipeline/README.md``)."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-
-from pipeline.classify import clauses_to_categories
-from pipeline.obligations import clauses_to_obligations
+from pipeline.analyse import clauses_to_obligations
 from pipeline.parties import find_parties
 from pipeline.pdf import pdf_to_layout
-from pipeline.rules import rules_fingerprint
+from pipeline.rules import decisions
 from pipeline.structure import layout_to_clauses
 from pipeline.types import Extraction, Layout
-
-CODE_VERSION = "0.1.0"
-
-
-def current_extractor_version() -> str:
-    """The code version plus a hash of the rule files as they are on disk now."""
-    return f"{CODE_VERSION}+rules.{rules_fingerprint()}"
-
+from pipeline.version import current_extractor_version
 
 EXTRACTOR_VERSION = current_extractor_version()
-
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def extract(
@@ -57,12 +38,11 @@ def layout_to_extraction(
 
         parties = replace(
             parties,
-            contract_type=contract_type or parties.contract_type,
+            contract_type="jv" if (contract_type or parties.contract_type) == "jv" else "supplier",
             counterparty=counterparty or parties.counterparty,
-            evidence=parties.evidence + ("override",),
+            evidence=parties.evidence + (decisions()["CONTRACT_TYPE_OVERRIDE"].id,),
         )
-    classifications = clauses_to_categories(layout, clauses, parties)
-    obligations = clauses_to_obligations(layout, clauses, parties, classifications)
+    classifications, obligations = clauses_to_obligations(layout, clauses, parties)
     return Extraction(
         layout=layout,
         clauses=clauses,
@@ -71,15 +51,3 @@ def layout_to_extraction(
         obligations=obligations,
         extractor_version=EXTRACTOR_VERSION,
     )
-
-
-def normalise_text(text: str) -> str:
-    return _NOT_WORD.sub(" ", text.lower()).strip()
-
-
-def obligation_key(document_sha256: str, ref: str, text: str, occurrence: int = 0) -> str:
-    """The stable ``obligation_id``: 32 hex characters of SHA-256 over the document's hash,
-    the clause ref, the normalised source text and the occurrence of that text in the
-    clause (for the rare sentence that yields two obligations)."""
-    payload = "\x1f".join((document_sha256, ref, normalise_text(text), str(occurrence)))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]

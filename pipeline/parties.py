@@ -10,9 +10,12 @@ inline ``(the "Exit Period")``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Literal
 
-from pipeline.rules import load_rules
-from pipeline.types import Clause, Definition, Layout, Parties, Party
+from pipeline.rules import decisions, load_rules
+from pipeline.rules.schema import PartyWords
+from pipeline.types import ClauseNode, Definition, Layout, Parties, Party
 
 _Q_OPEN = "“\"‘'`"
 _Q_CLOSE = "”\"’'`"
@@ -42,9 +45,24 @@ _NAME_START = re.compile(
     r"(?:\(\d\)|\b[Bb]etween:?|\bBETWEEN:?|\bAND\b|\band\b|\bby\s+and\s+between\b|;|:|\)\.?\s*\n)\s*"
 )
 _NOT_PARTY_TERMS = {
-    "agreement", "contract", "effective date", "party", "parties", "services", "service",
-    "commencement date", "deed", "order", "call-off contract", "framework agreement",
-    "order form", "term", "terms", "schedule", "exhibit", "the agreement",
+    "agreement",
+    "contract",
+    "effective date",
+    "party",
+    "parties",
+    "services",
+    "service",
+    "commencement date",
+    "deed",
+    "order",
+    "call-off contract",
+    "framework agreement",
+    "order form",
+    "term",
+    "terms",
+    "schedule",
+    "exhibit",
+    "the agreement",
 }
 _ORG_HINT = re.compile(
     r"\b(Council|Ltd|Limited|plc|PLC|Inc|LLC|LLP|Corp|Corporation|Company|GmbH|S\.A\.|"
@@ -52,7 +70,7 @@ _ORG_HINT = re.compile(
 )
 
 
-def find_parties(layout: Layout, clauses: tuple[Clause, ...]) -> Parties:
+def find_parties(layout: Layout, clauses: tuple[ClauseNode, ...]) -> Parties:
     text = layout.text
     front_end = _front_end(clauses, len(text))
     front = text[:front_end]
@@ -62,24 +80,30 @@ def find_parties(layout: Layout, clauses: tuple[Clause, ...]) -> Parties:
     if not parties:
         parties = _fallback_parties(text, vocab)
         if parties:
-            evidence.append("parties.fallback_role_words")
+            evidence.append(decisions()["PARTIES_ROLE_WORDS"].id)
     else:
-        evidence.append("parties.front_matter")
+        evidence.append(decisions()["PARTIES_FRONT_MATTER"].id)
     definitions_found = find_definitions(layout)
     discovered = _frequent_subjects(text, parties, definitions_found)
     if discovered:
         parties = parties + discovered
-        evidence.append("parties.frequent_subjects")
+        evidence.append(decisions()["PARTIES_FREQUENT_SUBJECTS"].id)
     customer = _customer_role(parties, vocab)
     counterparty = next((p.name for p in parties if p.role != customer), None)
-    contract_type = "jv" if _is_jv(layout, front, vocab) else "supplier"
-    evidence.append(f"contract_type.{contract_type}")
+    contract_type: Literal["jv", "supplier"] = "jv" if _is_jv(layout, front, vocab) else "supplier"
+    evidence.append(decisions()[f"CONTRACT_TYPE_{contract_type.upper()}"].id)
     # A party's role is defined by the front page: say so, rather than quoting the preamble.
     by_role = {p.role.lower(): p for p in parties}
     definitions = tuple(
-        Definition(term=d.term, text=f"“{d.term}” is {by_role[d.term.lower()].name}, a party "
-                   "to this contract.", start=d.start, end=d.end, page=d.page)
-        if d.term.lower() in by_role and by_role[d.term.lower()].name != d.term else d
+        Definition(
+            term=d.term,
+            text=f"“{d.term}” is {by_role[d.term.lower()].name}, a party to this contract.",
+            start=d.start,
+            end=d.end,
+            page=d.page,
+        )
+        if d.term.lower() in by_role and by_role[d.term.lower()].name != d.term
+        else d
         for d in definitions_found
     )
     return Parties(
@@ -128,21 +152,28 @@ def find_definitions(layout: Layout) -> tuple[Definition, ...]:
 
 def terms_used(text: str, definitions: tuple[Definition, ...]) -> tuple[str, ...]:
     """The defined terms that occur in ``text`` (case-sensitive, whole words)."""
-    out = []
-    for d in definitions:
-        if len(d.term) > 1 and re.search(rf"(?<![\w-]){re.escape(d.term)}(?![\w-])", text):
-            out.append(d.term)
-    return tuple(out)
+    return tuple(
+        term
+        for term, pattern in _term_patterns(tuple(d.term for d in definitions))
+        if term in text and pattern.search(text)  # the substring test spares most regexes
+    )
+
+
+@lru_cache(maxsize=32)
+def _term_patterns(terms: tuple[str, ...]) -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple(
+        (t, re.compile(rf"(?<![\w-]){re.escape(t)}(?![\w-])")) for t in terms if len(t) > 1
+    )
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
 def _vocabulary() -> dict[str, list[str]]:
-    return {r["id"]: r["phrases"] for r in load_rules("parties")}
+    return {r.kind: r.phrases for r in load_rules("parties") if isinstance(r, PartyWords)}
 
 
-def _front_end(clauses: tuple[Clause, ...], default: int) -> int:
+def _front_end(clauses: tuple[ClauseNode, ...], default: int) -> int:
     for c in clauses:
         if c.kind in ("clause", "article", "paragraph"):
             return c.start
@@ -196,8 +227,10 @@ def _name_before(front: str, end: int) -> str | None:
     if not (_ORG_HINT.search(name) or name.isupper() or _title_case(name)):
         return None
     if name.isupper():  # "CLOUDLIGHT SOFTWARE LTD" → "Cloudlight Software Ltd"
-        name = " ".join(w if w in ("PLC", "LLP", "LLC", "UK", "NHS", "IT") else w.capitalize()
-                        for w in name.split())
+        name = " ".join(
+            w if w in ("PLC", "LLP", "LLC", "UK", "NHS", "IT") else w.capitalize()
+            for w in name.split()
+        )
     if name.endswith((" Inc", " Corp", " Co")):
         name += "."
     return name
@@ -211,7 +244,7 @@ def _title_case(name: str) -> bool:
 
 def _fallback_parties(text: str, vocab: dict[str, list[str]]) -> list[Party]:
     counts = []
-    for role in vocab["parties.role_words"]:
+    for role in vocab["role_words"]:
         n = len(re.findall(rf"\bthe {re.escape(role)}\b(?!\s+[A-Z])", text))
         if n >= 3:
             counts.append((n, role))
@@ -227,11 +260,54 @@ _SUBJECT = re.compile(
     r"\s+(?:shall|will|may|must|agrees|undertakes|hereby)\b"
 )
 _NOT_A_PARTY = {
-    "this", "the", "such", "each", "either", "neither", "any", "all", "no", "it", "they", "he",
-    "she", "we", "you", "agreement", "contract", "party", "parties", "term", "notice", "services",
-    "service", "section", "clause", "schedule", "article", "exhibit", "annex", "appendix",
-    "nothing", "none", "if", "where", "when", "upon", "in", "on", "for", "termination",
-    "payment", "payments", "fees", "charges", "license", "licence", "licenses", "company's",
+    "this",
+    "the",
+    "such",
+    "each",
+    "either",
+    "neither",
+    "any",
+    "all",
+    "no",
+    "it",
+    "they",
+    "he",
+    "she",
+    "we",
+    "you",
+    "agreement",
+    "contract",
+    "party",
+    "parties",
+    "term",
+    "notice",
+    "services",
+    "service",
+    "section",
+    "clause",
+    "schedule",
+    "article",
+    "exhibit",
+    "annex",
+    "appendix",
+    "nothing",
+    "none",
+    "if",
+    "where",
+    "when",
+    "upon",
+    "in",
+    "on",
+    "for",
+    "termination",
+    "payment",
+    "payments",
+    "fees",
+    "charges",
+    "license",
+    "licence",
+    "licenses",
+    "company's",
 }
 
 
@@ -252,7 +328,8 @@ def _frequent_subjects(
     # parties are, defined things rarely are.
     ranked = sorted(
         (
-            (n, name) for name, n in counts.items()
+            (n, name)
+            for name, n in counts.items()
             if n >= (minimum * 2 if name.lower() in defined else minimum)
         ),
         reverse=True,
@@ -261,7 +338,7 @@ def _frequent_subjects(
 
 
 def _customer_role(parties: list[Party], vocab: dict[str, list[str]]) -> str | None:
-    customers = {w.lower() for w in vocab["parties.customer_roles"]}
+    customers = {w.lower() for w in vocab["customer_roles"]}
     for p in parties:
         if "council" in p.name.lower() or p.role.lower() in customers:
             return p.role
@@ -275,4 +352,4 @@ def _is_jv(layout: Layout, front: str, vocab: dict[str, list[str]]) -> bool:
     head = " ".join(
         filter(None, [layout.title or "", front[: title_end.start() if title_end else 600]])
     ).lower()
-    return any(p in head for p in vocab["parties.jv_cues"])
+    return any(p in head for p in vocab["jv_cues"])

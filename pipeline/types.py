@@ -22,7 +22,14 @@ Relation = Literal[
     "within", "before", "after", "at_least", "by", "every", "immediately", "promptly"
 ]
 RELATIONS: tuple[Relation, ...] = (
-    "within", "before", "after", "at_least", "by", "every", "immediately", "promptly",
+    "within",
+    "before",
+    "after",
+    "at_least",
+    "by",
+    "every",
+    "immediately",
+    "promptly",
 )
 
 
@@ -138,13 +145,11 @@ def _union(boxes: list[BBox]) -> BBox:
 
 # --- structure ----------------------------------------------------------------------------
 
-ClauseKind = Literal[
-    "schedule", "part", "article", "clause", "paragraph", "limb", "unnumbered"
-]
+ClauseKind = Literal["schedule", "part", "article", "clause", "paragraph", "limb", "unnumbered"]
 
 
 @dataclass(frozen=True, slots=True)
-class Clause:
+class ClauseNode:
     """A node of the numbered clause tree.
 
     ``segments`` are the character ranges of the node's own text (after its number and
@@ -256,7 +261,7 @@ class CrossRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Obligation:
+class ExtractedObligation:
     ref: str  # the finest ref holding it: "23.4(b)"
     unit: int  # Clause.index of the classification unit
     clause: int  # Clause.index of the node holding the text (the unit or one of its limbs)
@@ -284,8 +289,8 @@ class Extraction:
     """Everything the pipeline found in one document."""
 
     layout: Layout
-    clauses: tuple[Clause, ...]
+    clauses: tuple[ClauseNode, ...]
     parties: Parties
     classifications: tuple[Classification, ...]
-    obligations: tuple[Obligation, ...]
+    obligations: tuple[ExtractedObligation, ...]
     extractor_version: str

@@ -127,7 +127,9 @@ def _dump(value: Any, indent: str) -> str:
     if isinstance(value, list):
         items = [inner + _dump(v, inner) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + indent + "]"
-    items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(v, inner)}" for k, v in value.items()]
+    items = [
+        f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(v, inner)}" for k, v in value.items()
+    ]
     return "{\n" + ",\n".join(items) + "\n" + indent + "}" if items else "{}"
 
 

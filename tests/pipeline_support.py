@@ -6,8 +6,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pipeline.classify import clauses_to_categories
-from pipeline.obligations import clauses_to_obligations
+from pipeline.analyse import clauses_to_obligations
 from pipeline.parties import find_parties
 from pipeline.structure import layout_to_clauses
 from pipeline.types import Extraction, Layout, Line, PageInfo, Parties, Party, Word
@@ -68,8 +67,7 @@ def run(lines: list[str], roles: tuple[str, ...] = ("Council", "Supplier"), **kw
             counterparty=None,
             customer_role=roles[0],
         )
-    classifications = clauses_to_categories(layout, clauses, parties)
-    obligations = clauses_to_obligations(layout, clauses, parties, classifications)
+    classifications, obligations = clauses_to_obligations(layout, clauses, parties)
     return Extraction(layout, clauses, parties, classifications, obligations, "test")
 
 

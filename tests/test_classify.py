@@ -2,23 +2,15 @@
 
 import pytest
 
-from pipeline.classify import classify_unit
-from pipeline.nlp import get_nlp
-from pipeline.rules import RuleError, load_rules
+from pipeline.analyse import analyse_clause
+from pipeline.rules import load_rules
+from pipeline.types import Classification
 from tests.pipeline_support import run
 
 
-def classify(text: str, heading: str = "", context: str = ""):
-    nlp = get_nlp()
-    return classify_unit(
-        0,
-        {
-            "text": nlp.make_doc(f"{heading} {text}"),
-            "heading": nlp.make_doc(heading),
-            "context": nlp.make_doc(context),
-            "parent_heading": nlp.make_doc(context),
-        },
-    )
+def classify(text: str, heading: str = "", context: str = "") -> Classification:
+    doc = analyse_clause(text, heading or None, (context,) if context else ())
+    return Classification(0, doc._.categories, doc._.category_evidence or {})
 
 
 @pytest.mark.parametrize(
@@ -71,7 +63,7 @@ def test_classify_evidence_names_rule_ids():
     assert c.evidence["termination"] and all(
         r.startswith("cat.") for r in c.evidence["termination"]
     )
-    known = {r["id"] for r in load_rules("categories")}
+    known = {r.id for r in load_rules("categories")}
     assert set(c.evidence["termination"]) <= known
 
 
@@ -83,16 +75,3 @@ def test_classify_definitions_are_never_classified():
         ]
     )
     assert all(not c.categories for c in e.classifications)
-
-
-def test_classify_rule_files_are_checked(tmp_path, monkeypatch):
-    import pipeline.rules as rules
-
-    (tmp_path / "broken.jsonl").write_text('{"id": "x.1"}\n{"id": "x.1"}\n')
-    monkeypatch.setattr(rules, "RULES_DIR", tmp_path)
-    rules.load_rules.cache_clear()
-    try:
-        with pytest.raises(RuleError, match="duplicate rule id"):
-            rules.load_rules("broken")
-    finally:
-        rules.load_rules.cache_clear()

@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 from models import Document, Obligation, get_engine, init_db, session_scope
 from models.models import ObligationUpdate
 from models.store import store_extraction
-from pipeline.extract import EXTRACTOR_VERSION, extract, obligation_key
+from pipeline.extract import EXTRACTOR_VERSION, extract
+from pipeline.ids import obligation_key
 
 SAMPLE_DOCS = Path(__file__).resolve().parent.parent / "sample_docs"
 SAMPLE_PDFS = sorted(SAMPLE_DOCS.glob("*.pdf"))

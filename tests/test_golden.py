@@ -21,7 +21,7 @@ def _params():
         yield pytest.param(name, marks=marks, id=name)
 
 
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", list(_params()))
 def test_golden_extraction_is_unchanged(name):
     path = GOLDEN / f"{name}.json"
     assert path.exists(), f"no golden file for {name}: run make golden"

@@ -181,7 +181,7 @@ def test_review_queue_filters_and_order(engine, doc):
 
 
 def test_review_add_obligation_from_a_clause(engine, doc):
-    from pipeline.extract import obligation_key
+    from pipeline.ids import obligation_key
 
     with session_scope(engine) as session:
         clause = session.exec(

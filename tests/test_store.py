@@ -33,7 +33,7 @@ from models.store import (
     store_extraction,
     summary_counts,
 )
-from pipeline.extract import obligation_key
+from pipeline.ids import obligation_key
 from pipeline.types import (
     Box,
     Classification,
@@ -47,8 +47,8 @@ from pipeline.types import (
     Party,
     Word,
 )
-from pipeline.types import Clause as PClause
-from pipeline.types import Obligation as PObligation
+from pipeline.types import ClauseNode as PClause
+from pipeline.types import ExtractedObligation as PObligation
 
 SAMPLE_DOCS = Path(__file__).resolve().parent.parent / "sample_docs"
 SHA = "a" * 64

@@ -347,7 +347,7 @@ def test_web_invalid_correction_is_explained_not_saved(app, engine, doc):
 
 
 def test_web_add_a_missed_obligation_from_a_clause(app, engine, doc):
-    from pipeline.extract import obligation_key
+    from pipeline.ids import obligation_key
 
     with session_scope(engine) as session:
         clause = session.exec(select(Clause).where(

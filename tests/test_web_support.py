@@ -31,7 +31,7 @@ def fast_password_hashing(monkeypatch) -> None:
 def _fallback_obligation(extraction):
     """One obligation made from the first clause saying "shall", for when the extractor (being
     rewritten) finds none: the review tests need something to review, not a good extraction."""
-    from pipeline.types import Obligation as Candidate
+    from pipeline.types import ExtractedObligation as Candidate
 
     layout = extraction.layout
     for clause in extraction.clauses:

@@ -1,0 +1,349 @@
+"""Nodes of the clause tree as the parser builds them, and the frozen ``ClauseNode``s they
+become: where each node and its descendants end, which nodes are classification units."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from pipeline.numbering import MODAL, LimbLevel, is_title, limb_candidates
+from pipeline.types import ClauseKind, ClauseNode, Layout, Line
+
+
+@dataclass
+class Node:
+    ref: str
+    label: str
+    kind: ClauseKind
+    depth: int
+    parent: int | None
+    heading: str | None
+    start: int
+    page_start: int
+    container: str | None = None
+    number: tuple[int, ...] | None = None
+    segments: list[list[int]] = field(default_factory=list)
+    page_end: int = 0
+    body_x0: float | None = None
+
+    def add(self, start: int, end: int, page: int) -> None:
+        if start >= end:
+            return
+        if self.segments and start - self.segments[-1][1] <= 1:
+            self.segments[-1][1] = end
+        else:
+            self.segments.append([start, end])
+        self.page_end = max(self.page_end, page)
+
+
+def freeze(nodes: list[Node], text: str) -> tuple[ClauseNode, ...]:
+    n = len(nodes)
+    span_end = [0] * n
+    for i in range(n - 1, -1, -1):
+        node = nodes[i]
+        own_end = node.segments[-1][1] if node.segments else node.start
+        span_end[i] = max(span_end[i], own_end)
+        if node.parent is not None:
+            span_end[node.parent] = max(span_end[node.parent], span_end[i])
+    page_end = [node.page_end for node in nodes]
+    for i in range(n - 1, -1, -1):
+        parent = nodes[i].parent
+        if parent is not None:
+            page_end[parent] = max(page_end[parent], page_end[i])
+    has_limb_text = [False] * n
+    for node in nodes:
+        if node.kind == "limb" and node.segments and node.parent is not None:
+            has_limb_text[node.parent] = True
+    out = []
+    for i, node in enumerate(nodes):
+        own = any(text[a:b].strip() for a, b in node.segments)
+        unit = node.kind in ("clause", "paragraph", "article") and (own or has_limb_text[i])
+        # A schedule written as lettered paragraphs, "(A) … (B) …", has no numbered
+        # paragraphs: its top-level limbs are its units.
+        parent_kind = nodes[node.parent].kind if node.parent is not None else None
+        unit = unit or (node.kind == "limb" and parent_kind in ("schedule", "part") and own)
+        out.append(
+            ClauseNode(
+                index=i,
+                ref=node.ref,
+                label=node.label,
+                kind=node.kind,
+                depth=node.depth,
+                parent=node.parent,
+                heading=node.heading,
+                start=node.start,
+                segments=tuple((a, b) for a, b in node.segments),
+                span_end=span_end[i],
+                page_start=node.page_start,
+                page_end=page_end[i],
+                unit=unit,
+                container=node.container,
+            )
+        )
+    return tuple(out)
+
+
+class TreeBuilder:
+    """The parser's state and the operations that open nodes: a schedule, a part, an
+    article, a numbered clause or paragraph (cited with its container), a limb (its level
+    chosen by the numbering grammar), the front matter and the execution block."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.text = layout.text
+        self.nodes: list[Node] = []
+        self.current: int | None = None  # node receiving text
+        self.clause: int | None = None  # deepest numbered (non-limb) node: limbs attach here
+        self.container: int | None = None  # schedule/annex node
+        self.part: int | None = None
+        self.article: int | None = None
+        self.last_number: tuple[int, ...] | None = None
+        self.number_nodes: dict[tuple[int, ...], int] = {}
+        self.limbs: list[LimbLevel] = []
+        self.pending_heading: str | None = None
+        self.in_toc = False
+        self.awaiting_title = False  # a schedule or article heading whose title is on the next line
+        gaps = [
+            ln.gap_before for ln in layout.lines if ln.table is None and 0 <= ln.gap_before < 50
+        ]
+        self.line_gap = statistics.median(gaps) if gaps else 2.0
+
+    def _open_container(self, line: Line, m: re.Match, nxt: Line | None) -> None:
+        word = m.group(1).capitalize()
+        ref = f"{word} {m.group(2)}"
+        heading = m.group(3).strip() or None
+        self._close_limbs()
+        index = self._new(
+            Node(
+                ref=ref,
+                label=f"{m.group(1)} {m.group(2)}",
+                kind="schedule",
+                depth=0,
+                parent=None,
+                heading=heading,
+                start=line.start,
+                page_start=line.page,
+            ),
+        )
+        self.container, self.part, self.article, self.clause = index, None, None, None
+        self.current = index
+        self.last_number = None
+        self.number_nodes = {}
+        self.awaiting_title = heading is None
+
+    def _open_part(self, line: Line, m: re.Match) -> None:
+        self._close_limbs()
+        prefix = self.nodes[self.container].ref if self.container is not None else None
+        ref = f"{prefix}, Part {m.group(2)}" if prefix else f"Part {m.group(2)}"
+        index = self._new(
+            Node(
+                ref=ref,
+                label=f"{m.group(1)} {m.group(2)}",
+                kind="part",
+                depth=1,
+                parent=self.container,
+                heading=m.group(3).strip() or None,
+                start=line.start,
+                page_start=line.page,
+                container=prefix,
+            ),
+        )
+        self.part, self.current, self.clause = index, index, None
+        if prefix:  # paragraph numbering restarts in each part of a schedule
+            self.last_number = None
+            self.number_nodes = {}
+
+    def _open_article(self, line: Line, m: re.Match) -> None:
+        self._close_limbs()
+        index = self._new(
+            Node(
+                ref=f"Article {m.group(2)}",
+                label=f"{m.group(1)} {m.group(2)}",
+                kind="article",
+                depth=0,
+                parent=self.container,
+                heading=m.group(3).strip() or None,
+                start=line.start,
+                page_start=line.page,
+            ),
+        )
+        self.article, self.current, self.clause = index, index, index
+        self.awaiting_title = not m.group(3).strip()
+
+    def _open_end_matter(self, line: Line) -> None:
+        self._close_limbs()
+        index = self._new(
+            Node(
+                ref="Execution",
+                label="",
+                kind="unnumbered",
+                depth=0,
+                parent=None,
+                heading=None,
+                start=line.start,
+                page_start=line.page,
+            ),
+        )
+        self.current, self.clause, self.container = index, None, None
+        self.nodes[index].add(line.start, line.end, line.page)
+
+    def _open_numbered(
+        self, line: Line, label: str, number: tuple[int, ...], rest: str, labelled: bool
+    ) -> None:
+        self._close_limbs()
+        scope = self.part if self.part is not None and self.nodes[self.part].container else None
+        scope = scope if scope is not None else self.container
+        prefix = self.nodes[scope].ref if scope is not None else None
+        ref = f"{prefix}, paragraph {label}" if prefix else label
+        parent = self._numbered_parent(number)
+        depth = (self.nodes[parent].depth + 1) if parent is not None else 0
+        heading, body_offset = self._heading(line, rest)
+        if heading is None and self.pending_heading:
+            heading = self.pending_heading
+        self.pending_heading = None
+        index = self._new(
+            Node(
+                ref=ref,
+                label=label,
+                kind="paragraph" if prefix else "clause",
+                depth=depth,
+                parent=parent,
+                heading=heading,
+                start=line.start,
+                page_start=line.page,
+                container=prefix,
+                number=number,
+            ),
+        )
+        node = self.nodes[index]
+        node.add(body_offset, line.end, line.page)
+        node.body_x0 = self._body_x0(line, body_offset)
+        self.number_nodes[number] = index
+        self.last_number = number
+        self.current = self.clause = index
+
+    def _numbered_parent(self, number: tuple[int, ...]) -> int | None:
+        for k in range(len(number) - 1, 0, -1):
+            if number[:k] in self.number_nodes:
+                return self.number_nodes[number[:k]]
+        for candidate in (self.article, self.part, self.container):
+            if candidate is not None:
+                return candidate
+        return None
+
+    def _open_limb(self, line: Line, label: str, rest: str) -> bool:
+        if self.clause is None and self.current is None:
+            return False
+        choice = self._limb_level(label)
+        if choice is None:
+            return False
+        level, style, value = choice
+        del self.limbs[level:]
+        if level:
+            parent = self.limbs[level - 1].node
+        elif self.clause is not None:
+            parent = self.clause
+        else:  # limbs straight under a schedule or the front matter: siblings, not nested
+            parent = self.current if self.current is not None else 0
+            while (
+                self.nodes[parent].kind == "limb" and (up := self.nodes[parent].parent) is not None
+            ):
+                parent = up
+        parent_node = self.nodes[parent]
+        index = self._new(
+            Node(
+                ref=f"{parent_node.ref}({label})",
+                label=f"({label})",
+                kind="limb",
+                depth=parent_node.depth + 1,
+                parent=parent,
+                heading=None,
+                start=line.start,
+                page_start=line.page,
+                container=parent_node.container,
+            ),
+        )
+        body = line.start + (len(line.text) - len(line.text.lstrip())) + len(label) + 2
+        while body < line.end and self.text[body] == " ":
+            body += 1
+        self.nodes[index].add(body, line.end, line.page)
+        self.nodes[index].body_x0 = self._body_x0(line, body)
+        self.limbs.append(LimbLevel(style=style, value=value, node=index))
+        self.current = index
+        return True
+
+    def _limb_level(self, label: str) -> tuple[int, str, int] | None:
+        """Where a limb label fits in the open limb levels: (level, style, value) or None."""
+        candidates = limb_candidates(label)
+        # Continue an open level (the deepest first), else open a new level one deeper.
+        for level in range(len(self.limbs) - 1, -1, -1):
+            for style, value in candidates:
+                if self.limbs[level].style == style and 1 <= value - self.limbs[level].value <= 2:
+                    return level, style, value
+        open_styles = {lv.style for lv in self.limbs}
+        for style, value in candidates:
+            if value == 1 and style not in open_styles:
+                return len(self.limbs), style, value
+        return None
+
+    def _close_limbs(self) -> None:
+        self.limbs = []
+
+    def _heading(self, line: Line, rest: str) -> tuple[str | None, int]:
+        """The heading printed after a number on ``line`` and where the body text starts."""
+        rest = rest.lstrip(" .")
+        if not rest:
+            return None, line.end
+        rest_start = self._find(rest, line)
+        words = [w for w in line.words if w.start >= rest_start]
+        bold_run = []
+        for w in words:
+            if not w.bold:
+                break
+            bold_run.append(w)
+        if bold_run and len(bold_run) < len(words):
+            heading = self.text[bold_run[0].start : bold_run[-1].end].strip(" .:-–—")
+            return heading or None, bold_run[-1].end
+        if (line.bold or rest.isupper()) and len(rest.split()) <= 14 and rest[-1:] not in ",;":
+            return rest.strip(" .:-–—"), line.end
+        bare = rest.strip(" .:")
+        if rest.rstrip().endswith(".") and is_title(bare, 10) and not MODAL.search(bare):
+            return bare, line.end
+        m = re.match(r"^(.{2,80}?)\.\s+(?=[A-Z“\"(])", rest)
+        if m and is_title(m.group(1), 8) and not MODAL.search(m.group(1)):
+            return m.group(1), rest_start + m.end()
+        if is_title(rest, 8) and rest[-1:] not in ".;,:" and not MODAL.search(rest):
+            return rest.strip(), line.end
+        return None, rest_start
+
+    def _find(self, rest: str, line: Line) -> int:
+        offset = line.text.rfind(rest)
+        return line.start + (offset if offset >= 0 else 0)
+
+    def _body_x0(self, line: Line, body: int) -> float | None:
+        for w in line.words:
+            if w.start >= body:
+                return w.bbox[0]
+        return None
+
+    def _front_matter(self, line: Line) -> None:
+        index = self._new(
+            Node(
+                ref="Front matter",
+                label="",
+                kind="unnumbered",
+                depth=0,
+                parent=None,
+                heading=None,
+                start=line.start,
+                page_start=line.page,
+            ),
+        )
+        self.current = index
+        self.nodes[index].add(line.start, line.end, line.page)
+
+    def _new(self, node: Node) -> int:
+        node.page_end = node.page_start
+        self.nodes.append(node)
+        return len(self.nodes) - 1

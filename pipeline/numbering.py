@@ -1,0 +1,123 @@
+"""The grammar of clause numbering: what a printed label may be and what may follow what
+(5.2 → 5.3, 5.2.1, 6 or 6.1; (a) → (b) or (i); (h) → (i) is a letter, (i) under (a) a
+roman numeral), and the shapes of headings, schedules, parts and articles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CONTAINER = re.compile(
+    r"^(SCHEDULE|Schedule|ANNEX|Annex|APPENDIX|Appendix|EXHIBIT|Exhibit|ATTACHMENT|Attachment)"
+    r"\s+(\d{1,3}(?:\.\d{1,2})?|[A-Z]|[IVXLC]{1,6})\b\.?\s*[-–—:]?\s*(.*)$"
+)
+PART = re.compile(r"^(PART|Part)\s+(\d{1,2}|[A-Z]|[IVX]{1,4})\b\.?\s*[-–—:]?\s*(.*)$")
+ARTICLE = re.compile(r"^(ARTICLE|Article)\s+(\d{1,3}|[IVXLC]{1,7})\b\.?\s*[-–—:]?\s*(.*)$")
+SECTION = re.compile(
+    r"^(SECTION|Section|CLAUSE|Clause)\s+(\d{1,3}(?:\.\d{1,3}){0,4})\.?(?:\s+(.*)|$)"
+)
+DECIMAL = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){0,4})(\.?)(?:\s+|(?=[A-Z“\"(]))(.*)$")
+LIMB = re.compile(r"^\(([a-z]{1,2}|[ivxlc]{1,6}|[A-Z]{1,2}|\d{1,2})\)\s*(.*)$")
+# Limbs printed "A." / "a)" / "ii." (common in US filings), and "1." inside a clause's list.
+LIMB_DOTTED = re.compile(r"^([A-Z]|[a-z]|[ivx]{1,5}|\d{1,2})[.)](?:\s+(.*)|$)")
+TOC_ENTRY = re.compile(r"(\.{4,}|…{2,}|\s\.\s\.\s\.)\s*\d+\s*$")
+CONTENTS = re.compile(r"^(table\s+of\s+)?contents$", re.I)
+END_MATTER = re.compile(
+    r"^(IN WITNESS|SIGNED|Signed (by|for)|EXECUTED|Executed (as|by)|AS WITNESS|"
+    r"This (Agreement|Deed|Contract) has been (entered|signed|executed))"
+)
+TITLE_WORD = re.compile(r"^[A-Z0-9][\w’'&/,()\-]*$")
+SMALL_WORDS = {
+    "of",
+    "and",
+    "or",
+    "the",
+    "for",
+    "to",
+    "in",
+    "on",
+    "by",
+    "a",
+    "an",
+    "with",
+    "at",
+    "upon",
+    "from",
+    "under",
+    "its",
+    "as",
+    "&",
+    "-",
+    "–",
+    "—",
+}
+MODAL = re.compile(r"\b(shall|will|may|must)\b", re.I)
+ROMAN = re.compile(r"^[ivxlc]+$")
+ROMAN_UPPER = re.compile(r"^[IVXLC]+$")
+
+
+def roman_value(s: str) -> int:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+    total, prev = 0, 0
+    for ch in reversed(s.lower()):
+        v = values[ch]
+        total = total - v if v < prev else total + v
+        prev = max(prev, v)
+    return total
+
+
+def alpha_value(s: str) -> int:
+    # a..z = 1..26, aa = 27, bb = 28 (legal drafting doubles the letter after z)
+    if len(s) == 2 and s[0] == s[1]:
+        return 26 + ord(s[0].lower()) - 96
+    return ord(s[0].lower()) - 96
+
+
+@dataclass
+class LimbLevel:
+    style: str  # "alpha", "roman", "ALPHA", "ROMAN", "digit"
+    value: int
+    node: int  # index of the node of the last limb at this level
+
+
+def limb_candidates(label: str) -> list[tuple[str, int]]:
+    """Every (style, value) a limb label could be: "(i)" is roman 1 or the letter after (h)."""
+    out = []
+    if label.isdigit():
+        return [("digit", int(label))]
+    if label.islower():
+        if ROMAN.match(label):
+            out.append(("roman", roman_value(label)))
+        if len(label) == 1 or (len(label) == 2 and label[0] == label[1]):
+            out.append(("alpha", alpha_value(label)))
+    elif label.isupper():
+        if ROMAN_UPPER.match(label):
+            out.append(("ROMAN", roman_value(label)))
+        if len(label) == 1 or (len(label) == 2 and label[0] == label[1]):
+            out.append(("ALPHA", alpha_value(label)))
+    return out
+
+
+def follows(prev: tuple[int, ...] | None, num: tuple[int, ...]) -> bool:
+    """Whether decimal number ``num`` may come after ``prev`` (gaps of one are tolerated)."""
+    if prev is None:
+        return num[-1] in (0, 1) or (len(num) == 1 and num[0] <= 3)
+    for k in range(min(len(prev), len(num))):
+        if num[:k] == prev[:k] and 1 <= num[k] - prev[k] <= 2:
+            return all(n in (0, 1) for n in num[k + 1 :])
+    if len(num) > len(prev) and num[: len(prev)] == prev:
+        return all(n in (0, 1) for n in num[len(prev) :])
+    return False
+
+
+def parse_number(label: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in label.strip(".").split("."))
+
+
+def is_title(text: str, max_words: int = 10) -> bool:
+    words = text.replace("\u00a0", " ").split()
+    if not words or len(words) > max_words:
+        return False
+    if text.isupper():
+        return True
+    return all(TITLE_WORD.match(w) or w.lower() in SMALL_WORDS for w in words)
