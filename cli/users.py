@@ -171,7 +171,11 @@ def users_events(
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
-    table = Table("at", "who", "via", "action", "target", "detail")
+    table = Table()
+    for column in ("at", "who", "via", "action"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("target")
+    table.add_column("detail")
     for r in rows:
         table.add_row(r["at"][:19].replace("T", " "), escape(r["actor"]), r["via"], r["action"],
                       escape(r["target"]), escape(json.dumps(r["detail"]) if r["detail"] else ""))

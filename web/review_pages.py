@@ -108,8 +108,10 @@ def queue_page(
     request.session["queue"] = _filter_params(filters, quick == "1")
     with db(request) as session:
         if page is None and selected:
-            page = queue.page_of(session=session, filters=filters, obligation_id=selected)
-        shown = queue.queue_page(session=session, filters=filters, page=page or 1)
+            page = queue.page_of(session=session, filters=filters, obligation_id=selected,
+                                 size=queue.PAGE_SIZE)
+        shown = queue.queue_page(session=session, filters=filters, page=page or 1,
+                                 size=queue.PAGE_SIZE)
         documents = {d.id: d for d in session.exec(select(Document).order_by(Document.source_file))}
         obligors = queue.obligors(session=session)
     ids = [o.id for o in shown.rows]
