@@ -304,19 +304,11 @@ def correct(
     db: DbOption = None,
 ) -> None:
     """Correct fields of an obligation (an empty string clears one); status becomes corrected."""
-    from models import ObligationUpdate, review, session_scope
-
     given = {
-        "modality": modality,
-        "obligor": obligor,
-        "beneficiary": beneficiary,
-        "action": action,
-        "trigger": trigger,
-        "deadline_text": deadline_text,
-        "deadline_duration": deadline_duration,
-        "deadline_business_days": deadline_business_days,
-        "deadline_relation": deadline_relation,
-        "deadline_anchor": deadline_anchor,
+        "modality": modality, "obligor": obligor, "beneficiary": beneficiary, "action": action,
+        "trigger": trigger, "deadline_text": deadline_text,
+        "deadline_duration": deadline_duration, "deadline_business_days": deadline_business_days,
+        "deadline_relation": deadline_relation, "deadline_anchor": deadline_anchor,
         "deadline_date": deadline_date,
     }
     values = {k: (None if v == "" else v) for k, v in given.items() if v is not None}
@@ -324,13 +316,21 @@ def correct(
         values["categories"] = [c.strip() for c in categories.split(",") if c.strip()]
     if not values:
         fail("nothing to correct: give at least one field option (see --help)", EXIT_USAGE)
+    _correct(obligation_id, values, version, (user, as_system), comment, db)
+
+
+def _correct(obligation_id: str, values: dict, version, who: tuple, comment, db) -> None:
+    """Apply one correction and say what it changed (typed, read from deadline words, or
+    nothing: the values given are those stored)."""
+    from models import ObligationUpdate, review, session_scope
+
     try:
         with session_scope(open_db(db)) as session:
             full = _resolve(session, obligation_id)
-            who = _reviewer(session, user, as_system)
+            user = _reviewer(session, *who)
             before = review.get_obligation(session=session, obligation_id=full).version
             ob = review.correct(session=session, obligation_id=full,
-                                update=ObligationUpdate(**values), user=who,
+                                update=ObligationUpdate(**values), user=user,
                                 expected_version=version, comment=comment)
             written = review.last_write(session=session, obligation=ob)
             status, new_version = ob.status, ob.version

@@ -18,6 +18,7 @@ from pathlib import Path
 import browser_support
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, Keys, log_in
+from sqlmodel import select
 from test_web_support import ROOT, fast_password_hashing
 
 from models import Obligation, ReviewEvent, session_scope
@@ -130,14 +131,15 @@ def _approve_untouched_with_a_line_break(page, base, engine) -> None:
     """No phantom correction: the browser sends the trigger's line break as CRLF, the stored
     value has LF; approving untouched records the approval and nothing else."""
     with session_scope(engine) as session:
-        ob = next(o for o in session.query(Obligation).filter(Obligation.status == "extracted")
-                  .order_by(Obligation.position) if o.trigger and "\n" in o.trigger)
+        ob = next(o for o in session.exec(select(Obligation).where(
+            Obligation.status == "extracted").order_by(Obligation.position))
+            if o.trigger and "\n" in o.trigger)
     page.goto(f"{base}/obligations/{ob.id}")
     assert "\n" in page.input_value("textarea[name=trigger]")
     with page.expect_navigation():
         page.keyboard.press("a")
     with session_scope(engine) as session:
-        events = session.query(ReviewEvent).filter(ReviewEvent.obligation_id == ob.id).all()
+        events = session.exec(select(ReviewEvent).where(ReviewEvent.obligation_id == ob.id)).all()
         after = session.get(Obligation, ob.id)
     assert [(e.action, e.field) for e in events] == [("approve", "status")]
     assert (after.status, after.trigger, after.version) == ("approved", ob.trigger,

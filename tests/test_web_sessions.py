@@ -27,18 +27,24 @@ def _fast_hashing(monkeypatch):
     fast_password_hashing(monkeypatch)
 
 
+@pytest.fixture(params=["db_url", pytest.param("pg_url", marks=pytest.mark.postgres)])
+def database(request):
+    """The same tests on SQLite and on PostgreSQL (where a server is reachable)."""
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture
-def app(db_url, tmp_path):
-    app = create_app(db_url, secret_key=SECRET, secure_cookies=False, cache_dir=tmp_path)
-    engine = get_engine(db_url)
+def app(database, tmp_path):
+    app = create_app(database, secret_key=SECRET, secure_cookies=False, cache_dir=tmp_path)
+    engine = get_engine(database)
     make_user(engine, "alice", "admin")
     make_user(engine, "bob", "reviewer")
     return app
 
 
 @pytest.fixture
-def engine(app, db_url):
-    return get_engine(db_url)
+def engine(app, database):
+    return get_engine(database)
 
 
 def _client(app, cookie: str | None = None) -> TestClient:

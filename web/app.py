@@ -64,20 +64,7 @@ def create_app(
     def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.middleware("http")
-    async def require_login(request: Request, call_next):
-        request.state.user = None
-        path = request.url.path
-        if not security.is_public(path):
-            request.state.user = _session_user(request)
-            if request.state.user is None:
-                request.session.pop("sid", None)
-                if request.method in security.SAFE_METHODS:
-                    target = path + (f"?{request.url.query}" if request.url.query else "")
-                    return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
-                return PlainTextResponse("Log in first.", status_code=401)
-        return await call_next(request)
-
+    app.middleware("http")(_require_login)
     errors.install(app)
     # Added last, so they run first: the login check above needs the session, and every
     # response (redirects and refusals of the login check included) gets the headers.
@@ -91,6 +78,21 @@ def create_app(
     )
     app.add_middleware(errors.SecurityHeaders)
     return app
+
+
+async def _require_login(request: Request, call_next):
+    """Every path but the public ones needs the user of an open server-side session."""
+    request.state.user = None
+    path = request.url.path
+    if not security.is_public(path):
+        request.state.user = _session_user(request)
+        if request.state.user is None:
+            request.session.pop("sid", None)
+            if request.method in security.SAFE_METHODS:
+                target = path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+            return PlainTextResponse("Log in first.", status_code=401)
+    return await call_next(request)
 
 
 def _quote(target: str) -> str:
