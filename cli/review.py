@@ -1,8 +1,8 @@
-"""``obligations review``, ``obligations users`` and ``obligations serve``: the review from the
-command line (for scripted bulk work), user management, and the web app.
+"""``obligations review``: the review from the command line (for scripted bulk work).
 
-The commands only parse options and print; the work is done by ``models.review`` and
-``models.users``, whose errors become messages here.
+The commands only parse options and print; the work is done by ``models.review``, whose errors
+become messages here. Every decision is recorded under an active user (``--user``) or, for a
+script, under ``system:NAME`` (``--as-system NAME``): never under a name nobody has.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cli.common import EXIT_USAGE, DbOption, console, fail, open_db
@@ -26,16 +27,23 @@ review_app = typer.Typer(
     "unique prefixes; '-' reads ids from stdin).",
     no_args_is_help=True,
 )
-users_app = typer.Typer(
-    help="Manage the reviewers and admins of the web app.", no_args_is_help=True
-)
 
 UserOption = Annotated[
     str | None,
     typer.Option(
         "--user",
         "-u",
-        help=f"Who is reviewing, for the audit trail (default: ${USER_ENV}, else your login).",
+        help=f"Who is reviewing, for the audit trail: an active user (default: ${USER_ENV}, "
+        "else your login name).",
+        show_default=False,
+    ),
+]
+SystemOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-system",
+        metavar="NAME",
+        help="Scripted bulk work: record the decisions under system:NAME instead of a user.",
         show_default=False,
     ),
 ]
@@ -49,12 +57,18 @@ IdsArgument = Annotated[
 
 def register(app: typer.Typer) -> None:
     app.add_typer(review_app, name="review")
-    app.add_typer(users_app, name="users")
-    app.command("serve")(serve)
 
 
-def _user(user: str | None) -> str:
-    return user or os.environ.get(USER_ENV) or getpass.getuser()
+def _reviewer(session, user: str | None, as_system: str | None) -> str:
+    """The name the audit trail records: an active user, or system:NAME (models.users)."""
+    from models import users
+
+    if as_system is None:
+        user = user or os.environ.get(USER_ENV) or getpass.getuser()
+    try:
+        return users.reviewer_name(session=session, user=user, as_system=as_system)
+    except users.NotAReviewer as exc:
+        fail(str(exc), EXIT_USAGE)
 
 
 def _ids(ids: list[str]) -> list[str]:
@@ -96,7 +110,10 @@ def list_(
             "corrected | rejected | all"
         ),
     ] = "open",
-    obligor: Annotated[str | None, typer.Option(help="Only this obligor (e.g. Supplier).")] = None,
+    obligor: Annotated[
+        str | None,
+        typer.Option(help="Only this obligor (e.g. Supplier); '-' for those with no party found."),
+    ] = None,
     sort: Annotated[str, typer.Option(help="page | confidence | updated")] = "page",
     ids: Annotated[bool, typer.Option("--ids", help="Print only the ids, one a line.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
@@ -104,16 +121,18 @@ def list_(
 ) -> None:
     """The review queue, in review order."""
     from models import review, session_scope
+    from models.queue import InvalidFilter
 
-    if status not in (*review.STATUSES, "open", "flagged", "all"):
-        fail(f"unknown status {status!r}", EXIT_USAGE)
-    filters = review.QueueFilter(
-        document_id=document,
-        category=category,
-        status=None if status == "all" else status,
-        obligor=obligor,
-        sort=sort,
-    )
+    try:
+        filters = review.QueueFilter(
+            document_id=document,
+            category=category,
+            status=None if status == "all" else status,
+            obligor=obligor,
+            sort=sort,
+        )
+    except InvalidFilter as exc:
+        fail(str(exc), EXIT_USAGE)
     with session_scope(open_db(db)) as session:
         rows = review.list_queue(session=session, filters=filters)
     if ids:
@@ -122,21 +141,10 @@ def list_(
         return
     if as_json:
         for ob in rows:
-            print(
-                json.dumps(
-                    {
-                        "id": ob.id,
-                        "document_id": ob.document_id,
-                        "clause_ref": ob.clause_ref,
-                        "page": ob.page,
-                        **review.snapshot(ob),
-                        "version": ob.version,
-                        "conflict": ob.conflict,
-                        "stale": ob.stale,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            record = {"id": ob.id, "document_id": ob.document_id, "clause_ref": ob.clause_ref,
+                      "page": ob.page, **review.snapshot(ob), "version": ob.version,
+                      "conflict": ob.conflict, "stale": ob.stale}
+            print(json.dumps(record, ensure_ascii=False))
         return
     table = Table(title=f"{len(rows)} obligation(s)", show_lines=False, expand=True)
     # One line per obligation: long values are cut, `review show ID` has them in full.
@@ -147,16 +155,10 @@ def list_(
     table.add_column("status", no_wrap=True)
     for ob in rows:
         flags = "".join(f" [yellow]{f}[/]" for f in ("conflict", "stale") if getattr(ob, f))
-        table.add_row(
-            ob.id[:12],
-            str(ob.document_id),
-            ob.clause_ref,
-            str(ob.page or ""),
-            ob.obligor or "?",
-            _short(ob.action, 60),
-            _short(ob.deadline_text, 60),
-            ob.status + flags,
-        )
+        obligor = escape(ob.obligor) if ob.obligor else "[yellow](no party found)[/]"
+        table.add_row(ob.id[:12], str(ob.document_id), escape(ob.clause_ref), str(ob.page or ""),
+                      obligor, escape(_short(ob.action, 60)),
+                      escape(_short(ob.deadline_text, 60)), ob.status + flags)
     console.print(table)
 
 
@@ -171,8 +173,6 @@ def show(
     db: DbOption = None,
 ) -> None:
     """One obligation: its fields, source, rule ids, the definitions it uses, its history."""
-    from rich.markup import escape
-
     from models import Document, review, session_scope
 
     with session_scope(open_db(db)) as session:
@@ -212,11 +212,13 @@ def show(
         console.print(escape(f"  {e.at:%Y-%m-%d %H:%M:%S} {e.user} {e.action}{change}{note}"))
 
 
-def _decide(action: str, ids: list[str], user: str | None, comment: str | None, db) -> None:
+def _decide(action: str, ids: list[str], who: tuple, comment: str | None, db) -> None:
     from models import review, session_scope
 
     engine = open_db(db)
-    who, failed = _user(user), 0
+    with session_scope(engine) as session:
+        who = _reviewer(session, *who)
+    failed = 0
     for given in _ids(ids):
         try:
             with session_scope(engine) as session:
@@ -234,26 +236,38 @@ def _decide(action: str, ids: list[str], user: str | None, comment: str | None, 
 
 @review_app.command()
 def approve(
-    ids: IdsArgument, user: UserOption = None, comment: CommentOption = None, db: DbOption = None
+    ids: IdsArgument,
+    user: UserOption = None,
+    as_system: SystemOption = None,
+    comment: CommentOption = None,
+    db: DbOption = None,
 ) -> None:
     """Approve one or more obligations (each in its own transaction; exit 1 if any failed)."""
-    _decide("approve", ids, user, comment, db)
+    _decide("approve", ids, (user, as_system), comment, db)
 
 
 @review_app.command()
 def reject(
-    ids: IdsArgument, user: UserOption = None, comment: CommentOption = None, db: DbOption = None
+    ids: IdsArgument,
+    user: UserOption = None,
+    as_system: SystemOption = None,
+    comment: CommentOption = None,
+    db: DbOption = None,
 ) -> None:
     """Reject one or more obligations: a re-extraction never brings them back."""
-    _decide("reject", ids, user, comment, db)
+    _decide("reject", ids, (user, as_system), comment, db)
 
 
 @review_app.command()
 def reopen(
-    ids: IdsArgument, user: UserOption = None, comment: CommentOption = None, db: DbOption = None
+    ids: IdsArgument,
+    user: UserOption = None,
+    as_system: SystemOption = None,
+    comment: CommentOption = None,
+    db: DbOption = None,
 ) -> None:
     """Put reviewed obligations back in the queue (their corrections stay)."""
-    _decide("reopen", ids, user, comment, db)
+    _decide("reopen", ids, (user, as_system), comment, db)
 
 
 @review_app.command()
@@ -285,23 +299,16 @@ def correct(
         typer.Option(help="The version you reviewed: refuse if someone changed it since."),
     ] = None,
     user: UserOption = None,
+    as_system: SystemOption = None,
     comment: CommentOption = None,
     db: DbOption = None,
 ) -> None:
     """Correct fields of an obligation (an empty string clears one); status becomes corrected."""
-    from models import ObligationUpdate, review, session_scope
-
     given = {
-        "modality": modality,
-        "obligor": obligor,
-        "beneficiary": beneficiary,
-        "action": action,
-        "trigger": trigger,
-        "deadline_text": deadline_text,
-        "deadline_duration": deadline_duration,
-        "deadline_business_days": deadline_business_days,
-        "deadline_relation": deadline_relation,
-        "deadline_anchor": deadline_anchor,
+        "modality": modality, "obligor": obligor, "beneficiary": beneficiary, "action": action,
+        "trigger": trigger, "deadline_text": deadline_text,
+        "deadline_duration": deadline_duration, "deadline_business_days": deadline_business_days,
+        "deadline_relation": deadline_relation, "deadline_anchor": deadline_anchor,
         "deadline_date": deadline_date,
     }
     values = {k: (None if v == "" else v) for k, v in given.items() if v is not None}
@@ -309,21 +316,35 @@ def correct(
         values["categories"] = [c.strip() for c in categories.split(",") if c.strip()]
     if not values:
         fail("nothing to correct: give at least one field option (see --help)", EXIT_USAGE)
+    _correct(obligation_id, values, version, (user, as_system), comment, db)
+
+
+def _correct(obligation_id: str, values: dict, version, who: tuple, comment, db) -> None:
+    """Apply one correction and say what it changed (typed, read from deadline words, or
+    nothing: the values given are those stored)."""
+    from models import ObligationUpdate, review, session_scope
+
     try:
         with session_scope(open_db(db)) as session:
             full = _resolve(session, obligation_id)
-            ob = review.correct(
-                session=session,
-                obligation_id=full,
-                update=ObligationUpdate(**values),
-                user=_user(user),
-                expected_version=version,
-                comment=comment,
-            )
+            user = _reviewer(session, *who)
+            before = review.get_obligation(session=session, obligation_id=full).version
+            ob = review.correct(session=session, obligation_id=full,
+                                update=ObligationUpdate(**values), user=user,
+                                expected_version=version, comment=comment)
+            written = review.last_write(session=session, obligation=ob)
             status, new_version = ob.status, ob.version
     except review.ReviewError as exc:
         fail(str(exc))
-    console.print(f"corrected {full} ({', '.join(values)}); status {status}, version {new_version}")
+    if new_version == before:
+        console.print(f"nothing to correct in {full}: the values given are those stored")
+        return
+    typed = [e.field for e in written if e.action == "correct"]
+    derived = [e.field for e in written if e.action == "derive"]
+    console.print(f"corrected {full} ({', '.join(typed) or 'comment only'}); status {status}, "
+                  f"version {new_version}")
+    if derived:
+        console.print(f"{', '.join(derived)}: {review.DERIVED_NOTE}")
 
 
 @review_app.command()
@@ -375,128 +396,3 @@ def events(
     writer.writeheader()
     for row in rows:
         writer.writerow({k: json.dumps(v) if k in ("old", "new") else v for k, v in row.items()})
-
-
-# --- users ------------------------------------------------------------------------------------
-
-
-def _password(password_stdin: bool, confirm: bool = True) -> str:
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
-
-
-@users_app.command("add")
-def users_add(
-    name: Annotated[str, typer.Argument(help="The login name.")],
-    role: Annotated[str, typer.Option(help="reviewer | admin")] = "reviewer",
-    password_stdin: Annotated[
-        bool,
-        typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
-    ] = False,
-    db: DbOption = None,
-) -> None:
-    """Add a user; the password is asked for (or read from stdin) and stored hashed."""
-    from models import session_scope, users
-
-    password = _password(password_stdin)
-    try:
-        with session_scope(open_db(db)) as session:
-            users.add_user(session=session, name=name, password=password, role=role)
-    except users.UserError as exc:
-        fail(str(exc))
-    console.print(f"added {role} {name}")
-
-
-@users_app.command("list")
-def users_list(db: DbOption = None) -> None:
-    """The users, their roles and whether they are active."""
-    from models import session_scope, users
-
-    with session_scope(open_db(db)) as session:
-        people = users.list_users(session=session)
-    table = Table()
-    for column in ("name", "role", "active", "created"):
-        table.add_column(column)
-    for p in people:
-        table.add_row(p.name, p.role, "yes" if p.active else "no", f"{p.created_at:%Y-%m-%d}")
-    console.print(table)
-
-
-@users_app.command("deactivate")
-def users_deactivate(name: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
-    """Deactivate a user: they cannot log in, and their open sessions end."""
-    from models import session_scope, users
-
-    try:
-        with session_scope(open_db(db)) as session:
-            users.deactivate_user(session=session, name=name)
-    except users.UserError as exc:
-        fail(str(exc))
-    console.print(f"deactivated {name}")
-
-
-@users_app.command("activate")
-def users_activate(name: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
-    """Let a deactivated user log in again."""
-    from models import session_scope, users
-
-    try:
-        with session_scope(open_db(db)) as session:
-            users.set_active(session=session, name=name, active=True)
-    except users.UserError as exc:
-        fail(str(exc))
-    console.print(f"activated {name}")
-
-
-@users_app.command("set-password")
-def users_set_password(
-    name: Annotated[str, typer.Argument()],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
-    db: DbOption = None,
-) -> None:
-    """Set a user's password; their open sessions end."""
-    from models import session_scope, users
-
-    password = _password(password_stdin)
-    try:
-        with session_scope(open_db(db)) as session:
-            users.set_password(session=session, name=name, password=password)
-    except users.UserError as exc:
-        fail(str(exc))
-    console.print(f"password of {name} changed")
-
-
-# --- serve ------------------------------------------------------------------------------------
-
-
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    secure_cookies: Annotated[
-        bool | None,
-        typer.Option(
-            "--secure-cookies/--no-secure-cookies",
-            help="Send the session cookie over HTTPS only (default: on, except on a loopback "
-            "address, or as $OBLIGATIONS_SECURE_COOKIES says).",
-            show_default=False,
-        ),
-    ] = None,
-    db: DbOption = None,
-) -> None:
-    """Run the review web app (put it behind an HTTPS reverse proxy when not on localhost)."""
-    import uvicorn
-
-    from web.app import create_app
-    from web.security import SECURE_COOKIE_ENV, is_loopback, secure_cookies_default
-
-    if secure_cookies is None and SECURE_COOKIE_ENV not in os.environ:
-        secure_cookies = not is_loopback(host)
-    secure = secure_cookies_default(secure_cookies)
-    open_db(db)
-    app = create_app(db, secure_cookies=secure)
-    console.print(
-        f"serving on http://{host}:{port} "
-        f"(session cookie {'Secure: HTTPS only' if secure else 'not Secure: plain HTTP'})"
-    )
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)

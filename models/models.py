@@ -239,3 +239,35 @@ class ExportState(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class UserSession(SQLModel, table=True):
+    """A login to the web app. The cookie carries a random token; only its SHA-256 is stored.
+    Every request looks its session up here, so ending the row (logout, a password change,
+    deactivation, re-activation) ends the session whatever copy of the cookie anyone kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime | None = _when()
+    ended_at: datetime | None = _when()
+    ended_reason: str | None = None  # logout | password | deactivated | activated | expired
+    client: str | None = None  # the address it was opened from, for the admin's eyes
+
+
+class AdminEvent(SQLModel, table=True):
+    """Append-only audit trail of user and API token administration (who did what, when)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    actor: str  # the user who did it (web), or the system account at the shell (cli)
+    via: str  # web | cli
+    action: str  # user.add | user.role | user.password | user.deactivate | user.activate | …
+    target: str  # a user name, or "token <id> <name>"
+    detail: dict = _json(dict)  # e.g. {"old": "reviewer", "new": "admin"}

@@ -1,34 +1,39 @@
-"""The review of obligations: correct, approve, reject, reopen, add a missed one, the queue.
+"""The review of obligations: correct, approve, reject, reopen, add a missed one.
 
 Every change goes through here, is written as ``ReviewEvent`` rows (one per changed field, one
-per decision) and bumps ``updated_at`` and ``reviewed_by``/``reviewed_at``. Each write raises
-the obligation's ``version`` (SQLAlchemy's optimistic lock); a caller that says which version it
-saw (``expected_version``) gets a ``Conflict`` carrying the other reviewer's changes instead of
-silently overwriting them. Functions take a keyword-only ``session`` and never commit.
+per decision) and bumps ``updated_at`` and ``reviewed_by``/``reviewed_at``. A value counts as
+changed only when it differs from the stored one after normalisation (``models.fields``):
+posting a form back untouched records nothing. Each write raises the obligation's ``version``
+(SQLAlchemy's optimistic lock); a caller that says which version it saw (``expected_version``)
+gets a ``Conflict`` carrying the other reviewer's changes instead of silently overwriting
+them. Functions take a keyword-only ``session`` and never commit.
+
+The queue (which obligations, in what order) is ``models.queue``; its names are re-exported
+here for the callers that review from it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
+from models import fields as reviewable
+from models import quotes
+from models.fields import CATEGORIES, DEADLINE_PARTS, EDITABLE_FIELDS, MODALITIES, RELATIONS
 from models.models import Clause, Document, Obligation, ObligationUpdate, ReviewEvent, utcnow
+from models.queue import STATUSES, QueueFilter, list_queue, neighbours, obligors
+from pipeline.types import Layout
 
-STATUSES = ("extracted", "approved", "corrected", "rejected")
-CATEGORIES = ("exit", "data_return", "termination")
-MODALITIES = ("obligation", "prohibition", "permission")
-RELATIONS = ("within", "before", "after", "at_least", "by", "every", "immediately", "promptly")
-EDITABLE_FIELDS = tuple(ObligationUpdate.model_fields)
-# ISO-8601 durations as the pipeline writes them: P30D, P3M, P1Y6M, PT48H, P2W.
-_DURATION = re.compile(
-    r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$"
-)
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
+__all__ = [
+    "CATEGORIES", "EDITABLE_FIELDS", "MODALITIES", "RELATIONS", "STATUSES", "QueueFilter",
+    "list_queue", "neighbours", "obligors",
+]
+DERIVED_NOTE = "read from the new deadline wording"
 
 
 class ReviewError(Exception):
@@ -42,6 +47,10 @@ class NotFound(ReviewError):
 
 class InvalidUpdate(ReviewError):
     """A correction with a value outside what the field allows; the message names it."""
+
+
+class NothingToReopen(ReviewError):
+    """Reopening an obligation that nobody reviewed: it is in the queue already."""
 
 
 @dataclass
@@ -83,6 +92,12 @@ def history(*, session: Session, obligation_id: str) -> list[ReviewEvent]:
     )
 
 
+def last_write(*, session: Session, obligation: Obligation) -> list[ReviewEvent]:
+    """The events of the obligation's latest write (they share its ``updated_at``)."""
+    return [e for e in history(session=session, obligation_id=obligation.id)
+            if e.at == obligation.updated_at]
+
+
 def snapshot(obligation: Obligation) -> dict:
     """The reviewable fields and the status of an obligation, as plain data."""
     out = {name: getattr(obligation, name) for name in EDITABLE_FIELDS}
@@ -106,64 +121,6 @@ def definitions_for(obligation: Obligation, document: Document) -> list[dict]:
     return out
 
 
-@dataclass(frozen=True)
-class QueueFilter:
-    document_id: int | None = None
-    category: str | None = None
-    #: a status, ``"open"`` (unreviewed or flagged), ``"flagged"`` (conflict or stale) or None
-    status: str | None = "open"
-    obligor: str | None = None
-    sort: str = "page"  # page | confidence | updated
-
-
-def _sort_key(sort: str):
-    if sort == "confidence":
-        return lambda o: (o.confidence, o.document_id, o.page or 0, o.position, o.id)
-    if sort == "updated":
-        return lambda o: (-o.updated_at.timestamp(), o.id)
-    return lambda o: (o.document_id, o.page or 0, o.position, o.id)
-
-
-def list_queue(*, session: Session, filters: QueueFilter = QueueFilter()) -> list[Obligation]:
-    """The obligations matching ``filters``, in review order.
-
-    Categories are a JSON list: filtered here rather than in SQL so that SQLite and PostgreSQL
-    behave the same (a few thousand rows per queue at most)."""
-    query = select(Obligation)
-    if filters.document_id is not None:
-        query = query.where(Obligation.document_id == filters.document_id)
-    if filters.status in STATUSES:
-        query = query.where(Obligation.status == filters.status)
-    if filters.obligor:
-        query = query.where(Obligation.obligor == filters.obligor)
-    rows = list(session.exec(query))
-    if filters.status == "open":
-        rows = [o for o in rows if o.status == "extracted" or o.conflict or o.stale]
-    elif filters.status == "flagged":
-        rows = [o for o in rows if o.conflict or o.stale]
-    if filters.category:
-        rows = [o for o in rows if filters.category in (o.categories or [])]
-    return sorted(rows, key=_sort_key(filters.sort))
-
-
-def neighbours(
-    *, session: Session, obligation: Obligation, filters: QueueFilter = QueueFilter()
-) -> tuple[str | None, str | None]:
-    """The ids before and after ``obligation`` in the queue, whether or not it still matches
-    the filters (an approved one leaves the "open" queue; its successor is still the next)."""
-    key = _sort_key(filters.sort)
-    rows = [o for o in list_queue(session=session, filters=filters) if o.id != obligation.id]
-    here = key(obligation)
-    before = [o for o in rows if key(o) < here]
-    after = [o for o in rows if key(o) > here]
-    return (before[-1].id if before else None, after[0].id if after else None)
-
-
-def obligors(*, session: Session) -> list[str]:
-    rows = session.exec(select(Obligation.obligor).distinct())
-    return sorted({r for r in rows if r})
-
-
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -183,15 +140,8 @@ def _conflict(session: Session, obligation: Obligation, expected_version: int) -
     behind = max(obligation.version - expected_version, 1)
     stamps = sorted({e.at for e in events})[-behind:]
     changes = [
-        {
-            "user": e.user,
-            "at": e.at,
-            "action": e.action,
-            "field": e.field,
-            "old": e.old,
-            "new": e.new,
-            "comment": e.comment,
-        }
+        {"user": e.user, "at": e.at, "action": e.action, "field": e.field, "old": e.old,
+         "new": e.new, "comment": e.comment}
         for e in events
         if e.at in stamps
     ]
@@ -204,52 +154,11 @@ def _conflict(session: Session, obligation: Obligation, expected_version: int) -
     )
 
 
-def _clean(values: dict) -> dict:
-    """Validate and normalise corrected values: blank text is None, enumerations checked."""
-    out = {}
-    for name, value in values.items():
-        if isinstance(value, str):
-            value = value.strip() or None
-        if name == "categories":
-            value = [c for c in (value or [])]
-            unknown = [c for c in value if c not in CATEGORIES]
-            if unknown:
-                raise InvalidUpdate(f"unknown category {unknown[0]!r}: one of {CATEGORIES}")
-            value = [c for c in CATEGORIES if c in value]  # canonical order, no duplicates
-        elif name == "modality":
-            if value not in MODALITIES:
-                raise InvalidUpdate(f"unknown modality {value!r}: one of {MODALITIES}")
-        elif name == "action":
-            if not value:
-                raise InvalidUpdate("the action cannot be empty")
-        elif name == "deadline_relation":
-            if value is not None and value not in RELATIONS:
-                raise InvalidUpdate(f"unknown deadline relation {value!r}: one of {RELATIONS}")
-        elif name == "deadline_duration" and value is not None:
-            value = value.upper()
-            if not _DURATION.match(value):
-                raise InvalidUpdate(
-                    f"deadline duration {value!r} is not ISO-8601 (e.g. P30D, P3M, PT48H)"
-                )
-        elif name == "deadline_date" and value is not None:
-            try:
-                value = date.fromisoformat(value).isoformat()
-            except ValueError:
-                raise InvalidUpdate(
-                    f"deadline date {value!r} is not a date in the form YYYY-MM-DD"
-                ) from None
-        out[name] = value
-    return out
-
-
-def _same(name: str, old: Any, new: Any) -> bool:
-    """Whether a submitted value only restates the stored one: a form sends every field back,
-    trimmed and blank-as-None, categories in canonical order; none of that is a correction."""
-    if name == "categories":
-        return set(old or []) == set(new or [])
-    if isinstance(old, str):
-        old = old.strip() or None
-    return old == new
+def _validated(values: dict) -> dict:
+    try:
+        return reviewable.validate(values)
+    except reviewable.InvalidValue as exc:
+        raise InvalidUpdate(str(exc)) from None
 
 
 def _touch(obligation: Obligation, user: str, now: datetime) -> None:
@@ -270,17 +179,23 @@ def _flush(session: Session, obligation: Obligation, expected_version: int | Non
 
 def _event(session, obligation, user, now, action, field=None, old=None, new=None, comment=None):
     session.add(
-        ReviewEvent(
-            obligation_id=obligation.id,
-            user=user,
-            at=now,
-            action=action,
-            field=field,
-            old=old,
-            new=new,
-            comment=comment,
-        )
+        ReviewEvent(obligation_id=obligation.id, user=user, at=now, action=action, field=field,
+                    old=old, new=new, comment=comment)
     )
+
+
+def derived_deadline(obligation: Obligation, changed: dict) -> dict:
+    """When the reviewer changed the deadline's words, the parts those words state (as the
+    extractor reads them) for every part the reviewer left as it was: a part they changed
+    themselves is theirs, and nothing they did not touch is left contradicting the words."""
+    if "deadline_text" not in changed:
+        return {}
+    read = reviewable.derive_deadline(changed["deadline_text"])
+    return {
+        name: read[name]
+        for name in DEADLINE_PARTS
+        if name not in changed and reviewable.is_change(name, getattr(obligation, name), read[name])
+    }
 
 
 def correct(
@@ -292,13 +207,15 @@ def correct(
     expected_version: int | None = None,
     comment: str | None = None,
 ) -> Obligation:
-    """Apply the fields set on ``update``; status becomes ``corrected``. A field set to its
-    current value is no change; with no change at all, only a comment is recorded (if any)."""
+    """Apply the fields set on ``update`` that differ from the stored values; status becomes
+    ``corrected``. With no change at all, only a comment is recorded (if any). Deadline parts
+    read from new deadline words are written as ``derive`` events (see ``derived_deadline``)."""
     obligation = _load(session, obligation_id, expected_version)
-    values = _clean(update.model_dump(exclude_unset=True))
+    values = _validated(update.model_dump(exclude_unset=True))
     now = utcnow()
-    changed = {k: v for k, v in values.items() if not _same(k, getattr(obligation, k), v)}
-    changed |= _deadline_from_text(obligation, changed)
+    changed = {k: v for k, v in values.items()
+               if reviewable.is_change(k, getattr(obligation, k), v)}
+    derived = derived_deadline(obligation, changed)
     if not changed:
         if comment:
             _event(session, obligation, user, now, "comment", comment=comment)
@@ -310,6 +227,10 @@ def correct(
         _event(session, obligation, user, now, "correct", name, getattr(obligation, name), value,
                comment)
         setattr(obligation, name, value)
+    for name, value in derived.items():
+        _event(session, obligation, user, now, "derive", name, getattr(obligation, name), value,
+               DERIVED_NOTE)
+        setattr(obligation, name, value)
     if obligation.status != "corrected":
         _event(session, obligation, user, now, "status", "status", obligation.status, "corrected")
         obligation.status = "corrected"
@@ -319,35 +240,12 @@ def correct(
     return obligation
 
 
-_DEADLINE_PARTS = (
-    "deadline_duration", "deadline_business_days", "deadline_relation", "deadline_anchor",
-    "deadline_date",
-)
-
-
-def _deadline_from_text(obligation: Obligation, changed: dict) -> dict:
-    """A reviewer who rewrites only the deadline's words ("within 15 Business Days of the
-    Termination Date") gets its duration, relation and anchor read from them, as the
-    extractor would, so the structured fields the registry imports do not contradict the
-    text. Any part the reviewer set explicitly wins; a text that states no time clears them."""
-    if "deadline_text" not in changed or any(k in changed for k in _DEADLINE_PARTS):
-        return {}
-    from pipeline.deadlines import find_deadline
-
-    text = changed["deadline_text"]
-    parsed = find_deadline(text) if text else None
-    derived = {
-        "deadline_duration": parsed.duration if parsed else None,
-        "deadline_business_days": parsed.business_days if parsed else None,
-        "deadline_relation": parsed.relation if parsed else None,
-        "deadline_anchor": parsed.anchor if parsed else None,
-        "deadline_date": parsed.date if parsed else None,
-    }
-    return {k: v for k, v in derived.items() if not _same(k, getattr(obligation, k), v)}
-
-
 def _decide(session, obligation_id, user, expected_version, comment, action, status):
     obligation = _load(session, obligation_id, expected_version)
+    if action == "reopen" and obligation.status == "extracted":
+        raise NothingToReopen(
+            f"obligation {obligation_id} has not been reviewed: it is in the queue already"
+        )
     now = utcnow()
     _event(session, obligation, user, now, action, "status", obligation.status, status, comment)
     obligation.status = status
@@ -361,42 +259,32 @@ def _decide(session, obligation_id, user, expected_version, comment, action, sta
     return obligation
 
 
-def approve(
-    *,
-    session: Session,
-    obligation_id: str,
-    user: str,
-    expected_version: int | None = None,
-    comment: str | None = None,
-) -> Obligation:
+def approve(*, session: Session, obligation_id: str, user: str,
+            expected_version: int | None = None, comment: str | None = None) -> Obligation:
     return _decide(session, obligation_id, user, expected_version, comment, "approve", "approved")
 
 
-def reject(
-    *,
-    session: Session,
-    obligation_id: str,
-    user: str,
-    expected_version: int | None = None,
-    comment: str | None = None,
-) -> Obligation:
+def reject(*, session: Session, obligation_id: str, user: str,
+           expected_version: int | None = None, comment: str | None = None) -> Obligation:
     return _decide(session, obligation_id, user, expected_version, comment, "reject", "rejected")
 
 
-def reopen(
-    *,
-    session: Session,
-    obligation_id: str,
-    user: str,
-    expected_version: int | None = None,
-    comment: str | None = None,
-) -> Obligation:
-    """Back to the queue (status ``extracted``); its corrections stay."""
+def reopen(*, session: Session, obligation_id: str, user: str,
+           expected_version: int | None = None, comment: str | None = None) -> Obligation:
+    """Back to the queue (status ``extracted``); its corrections stay. ``NothingToReopen``
+    for an obligation nobody reviewed."""
     return _decide(session, obligation_id, user, expected_version, comment, "reopen", "extracted")
 
 
-def _normalise(text: str) -> str:
-    return _NOT_WORD.sub(" ", text.lower()).strip()
+# --- adding a missed obligation -----------------------------------------------------------
+
+
+def quotable_units(clause_text: str) -> list[str]:
+    """The sentences of a clause's text and the limbs ("(a) …; (b) …") within them: what a
+    reviewer may quote as an obligation's source, as the pipeline's segmenter divides it."""
+    from pipeline.analyse import quotable_parts
+
+    return quotable_parts(clause_text)
 
 
 def add_obligation(
@@ -407,53 +295,32 @@ def add_obligation(
     fields: ObligationUpdate,
     user: str,
     comment: str | None = None,
+    layout: Layout | None = None,
 ) -> Obligation:
     """An obligation the extraction missed, added by a reviewer from a clause (origin
-    ``reviewer``, status ``corrected``: a person wrote every field). ``text`` must be quoted from
-    the clause; its id is ``obligation_key`` over that text, as the extractor would compute it."""
-    from pipeline.ids import obligation_key
-
+    ``reviewer``, status ``corrected``: a person wrote every field). ``text`` must be a whole
+    sentence or limb of the clause (``quotable_units``); its id is ``obligation_key`` over
+    that text, as the extractor would compute it. With the document's ``layout`` the
+    sentence's own words are highlighted, else the clause's."""
     clause = session.get(Clause, clause_id)
     if clause is None:
         raise NotFound("clause", clause_id)
     document = session.get(Document, clause.document_id)
-    text = " ".join(text.split())
-    if not text:
-        raise InvalidUpdate("quote the sentence of the clause that holds the obligation")
-    if _normalise(text) not in _normalise(clause.text):
-        raise InvalidUpdate(f"the text is not part of clause {clause.ref}: quote it exactly")
-    values = _clean(fields.model_dump(exclude_unset=True))
+    text = _quoted_unit(clause, text)
+    values = _validated(fields.model_dump(exclude_unset=True))
     if not values.get("action"):
         raise InvalidUpdate("the action cannot be empty")
     values.setdefault("modality", "obligation")
     values.setdefault("categories", list(clause.categories or []))
-    occurrence = 0
-    while session.get(Obligation, obligation_key(document.sha256, clause.ref, text, occurrence)):
-        occurrence += 1
+    boxes = _boxes(clause, text, layout)
     now = utcnow()
-    boxes = list(clause.bboxes or [])
-    last = session.exec(
-        select(Obligation.position)
-        .where(Obligation.document_id == document.id)
-        .order_by(Obligation.position.desc())
-    ).first()
     obligation = Obligation(
-        id=obligation_key(document.sha256, clause.ref, text, occurrence),
-        document_id=document.id,
-        clause_id=clause.id,
-        clause_ref=clause.ref,
-        clause_heading=clause.heading,
-        text=text,
-        page=boxes[0]["page"] if boxes else clause.page_start,
-        bboxes=boxes,
-        confidence=1.0,
-        rules={"origin": ["reviewer"]},
-        position=(last or 0) + 1,
-        status="corrected",
-        origin="reviewer",
-        created_at=now,
-        extractor_version=None,
-        **values,
+        id=_free_key(session, document.sha256, clause.ref, text),
+        document_id=document.id, clause_id=clause.id, clause_ref=clause.ref,
+        clause_heading=clause.heading, text=text,
+        page=boxes[0]["page"] if boxes else clause.page_start, bboxes=boxes,
+        confidence=1.0, rules={"origin": ["reviewer"]}, position=_next_position(session, document),
+        status="corrected", origin="reviewer", created_at=now, extractor_version=None, **values,
     )
     _touch(obligation, user, now)
     session.add(obligation)
@@ -461,3 +328,47 @@ def add_obligation(
     _event(session, obligation, user, now, "create", None, None, snapshot(obligation), comment)
     session.flush()
     return obligation
+
+
+def _quoted_unit(clause: Clause, text: str) -> str:
+    if not text.split():
+        raise InvalidUpdate("quote the sentence of the clause that holds the obligation")
+    unit = quotes.match_unit(text, quotable_units(clause.text))
+    if unit is not None:
+        return unit
+    if quotes.match_unit(text, [clause.text]) is None and _words(text) not in _words(clause.text):
+        raise InvalidUpdate(f"the text is not part of clause {clause.ref}: quote it exactly")
+    raise InvalidUpdate(
+        f"quote a whole sentence or limb of clause {clause.ref}, not a part of one: "
+        "select from its first word to its full stop (or the limb's semicolon)"
+    )
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _boxes(clause: Clause, text: str, layout: Layout | None) -> list[dict]:
+    found = quotes.locate(layout, text, range(clause.page_start, clause.page_end + 1)) \
+        if layout is not None else []
+    if not found:  # no layout, or the words not found in it: the clause, as before
+        return list(clause.bboxes or [])
+    return [{"page": b.page, "bbox": list(b.bbox)} for b in found]
+
+
+def _free_key(session: Session, sha256: str, ref: str, text: str) -> str:
+    from pipeline.ids import obligation_key
+
+    occurrence = 0
+    while session.get(Obligation, obligation_key(sha256, ref, text, occurrence)):
+        occurrence += 1
+    return obligation_key(sha256, ref, text, occurrence)
+
+
+def _next_position(session: Session, document: Document) -> int:
+    last = session.exec(
+        select(Obligation.position)
+        .where(Obligation.document_id == document.id)
+        .order_by(Obligation.position.desc())
+    ).first()
+    return (last or 0) + 1

@@ -2,7 +2,8 @@
 
 A token is shown once, when it is created; only its SHA-256 is stored, with a short prefix
 to tell tokens apart in listings. A token reads the export API and nothing else: it is not a
-user, has no password and opens no session in the HTML app.
+user, has no password and opens no session in the HTML app. Creating and revoking tokens
+is recorded in the administrative audit trail (``models.audit``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from models.audit import Actor, record
 from models.models import ApiToken, utcnow
 
 TOKEN_PREFIX = "obl_"  # makes a leaked token easy to recognise (secret scanners, logs)
@@ -28,9 +30,11 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(
-    *, session: Session, name: str, created_by: str | None = None
-) -> tuple[ApiToken, str]:
+def _target(token: ApiToken) -> str:
+    return f"token {token.id} {token.name}"
+
+
+def create_token(*, session: Session, name: str, by: Actor) -> tuple[ApiToken, str]:
     """A new token named ``name``: the stored row and the secret, which is never stored."""
     if not name.strip():
         raise ValueError("a token needs a name")
@@ -39,10 +43,12 @@ def create_token(
         name=name.strip(),
         token_hash=hash_token(secret),
         prefix=secret[:_SHOWN],
-        created_by=created_by,
+        created_by=by.name,
     )
     session.add(token)
     session.flush()
+    record(session=session, actor=by, action="token.create", target=_target(token),
+           detail={"prefix": token.prefix})
     return token, secret
 
 
@@ -50,7 +56,7 @@ def list_tokens(*, session: Session) -> list[ApiToken]:
     return list(session.exec(select(ApiToken).order_by(ApiToken.id)))
 
 
-def revoke_tokens(*, session: Session, name_or_id: str) -> list[ApiToken]:
+def revoke_tokens(*, session: Session, name_or_id: str, by: Actor) -> list[ApiToken]:
     """Revoke the active token with that id, or every active token with that name.
 
     Raises ``TokenNotFound`` when nothing active matches. A number is taken as an id first.
@@ -67,6 +73,7 @@ def revoke_tokens(*, session: Session, name_or_id: str) -> list[ApiToken]:
     for token in found:
         token.revoked_at = now
         session.add(token)
+        record(session=session, actor=by, action="token.revoke", target=_target(token))
     session.flush()
     return found
 

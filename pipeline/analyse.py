@@ -181,3 +181,24 @@ def analyse_clause(
         parties=parties,
     )
     return nlp(doc)
+
+
+def quotable_parts(text: str) -> list[str]:
+    """The sentences of a clause's text, and the lettered limbs inside a sentence ("shall
+    (a) notify …; (b) keep …"), as the segmenter reads them: what a reviewer may quote as an
+    obligation's source."""
+    doc = analyse_text(text)
+    out: list[str] = []
+    group: list[str] = []
+    for sentence in doc.spans.get("sentence", []):
+        if sentence._.inline_stem:
+            group = [sentence.text]
+            out.append(sentence.text)
+        elif sentence._.limb_label is not None and group:
+            group.append(sentence.text)
+            out[-1] = " ".join(group)  # the whole sentence, stem and limbs
+            out.append(sentence.text.strip())
+        else:
+            group = []
+            out.append(sentence.text.strip())
+    return [" ".join(part.split()) for part in out if part.strip()]

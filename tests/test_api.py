@@ -11,6 +11,7 @@ from sqlmodel import Session
 from test_export_support import SYNTHETIC_SHA, add_synthetic, approve, open_engine, reject
 
 from models import session_scope
+from models.audit import Actor
 from models.export import format_timestamp, iter_records, load_schema, record_errors
 from models.models import utcnow
 from models.tokens import create_token, revoke_tokens
@@ -39,7 +40,7 @@ def client(engine):
 
 def _token(engine, name: str = "registry") -> str:
     with session_scope(engine) as session:
-        return create_token(session=session, name=name)[1]
+        return create_token(session=session, name=name, by=Actor("root", "cli"))[1]
 
 
 def _auth(secret: str) -> dict:
@@ -78,7 +79,7 @@ def test_api_refuses_a_revoked_token(client, engine) -> None:
     secret = _token(engine)
     assert _get(client, secret).status_code == 200
     with session_scope(engine) as session:
-        revoke_tokens(session=session, name_or_id="registry")
+        revoke_tokens(session=session, name_or_id="registry", by=Actor("root", "cli"))
     response = _get(client, secret)
     assert response.status_code == 401 and "data" not in response.json()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from models import Document, Obligation, session_scope
+from models.audit import Actor
 from models.users import add_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +86,8 @@ def document(engine, document_id: int) -> Document:
 
 def make_user(engine, name: str, role: str = "reviewer", password: str = PASSWORD) -> None:
     with session_scope(engine) as session:
-        add_user(session=session, name=name, password=password, role=role)
+        add_user(session=session, name=name, password=password, role=role,
+                 by=Actor("test-setup", "cli"))
 
 
 def csrf_of(html: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -58,15 +59,33 @@ def encode_cursor(updated_at: str, obligation_id: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+_OBLIGATION_ID = re.compile(r"[0-9a-f]{1,40}")
+_LIMIT = re.compile(r"[0-9]{1,7}")
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (updated_at, obligation_id) a ``next_cursor`` encodes; 400 for anything else."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        updated_at, obligation_id = json.loads(raw)
-        if not isinstance(obligation_id, str):
+        if len(cursor) > 500:
             raise ValueError
-        return parse_since(updated_at), obligation_id
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = json.loads(raw)
+        if not (isinstance(decoded, list) and len(decoded) == 2
+                and all(isinstance(v, str) for v in decoded)
+                and _OBLIGATION_ID.fullmatch(decoded[1])):
+            raise ValueError
+        return _instant(decoded[0]), decoded[1]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise HTTPException(400, "invalid cursor: pass back next_cursor unchanged") from None
+
+
+def _instant(text: str) -> datetime:
+    """``parse_since``, with an instant that cannot be represented in UTC (year 1 with a
+    positive offset, year 9999 with a negative one) refused like any other bad value."""
+    try:
+        return parse_since(text)
+    except OverflowError:
+        raise ValueError(f"{text!r} is outside the range of dates that can be stored") from None
 
 
 def _bad(message: str) -> HTTPException:
@@ -92,14 +111,14 @@ def list_obligations(
     if status not in ("approved", "all"):
         raise _bad(f"status must be 'approved' or 'all', not {status!r}")
     try:
-        since_at = parse_since(since) if since else None
+        since_at = _instant(since) if since else None
     except ValueError as exc:
         raise _bad(f"since: {exc}") from None
     if document is not None and (
         len(document) != 64 or any(c not in "0123456789abcdef" for c in document.lower())
     ):
         raise _bad("document must be a SHA-256: 64 hexadecimal characters")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+    if not _LIMIT.fullmatch(limit) or not 1 <= int(limit) <= MAX_LIMIT:
         raise _bad(f"limit must be a whole number from 1 to {MAX_LIMIT}")
     size = int(limit)
     after = decode_cursor(cursor) if cursor else None

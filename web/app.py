@@ -12,29 +12,19 @@ import importlib.util
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from models import get_engine, init_db, session_scope
-from web import security
+from web import errors, security
 from web.images import PageImages
-from web.templating import render, templates
+from web.templating import templates
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "obligations_session"
-SESSION_MAX_AGE = 12 * 60 * 60  # a working day; log in again tomorrow
-# Defence in depth behind autoescaping: no inline script or style runs, nothing from elsewhere.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
+SESSION_MAX_AGE = 12 * 60 * 60  # a working day (the server-side session ends then too)
+SECURITY_HEADERS = errors.SECURITY_HEADERS
 
 
 def create_app(
@@ -56,7 +46,7 @@ def create_app(
         title="obligations review",
         docs_url=None,  # no anonymous API browser: /api/v1 documents itself in the README
         redoc_url=None,
-        openapi_url=None,
+        openapi_url=None,  # app.openapi() still describes every route, for the tests
     )
     app.state.engine = engine
     app.state.images = PageImages(cache_dir)
@@ -74,36 +64,10 @@ def create_app(
     def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.middleware("http")
-    async def require_login(request: Request, call_next):
-        request.state.user = None
-        path = request.url.path
-        if not security.is_public(path):
-            request.state.user = _session_user(request)
-            if request.state.user is None:
-                request.session.pop("user", None)
-                if request.method in security.SAFE_METHODS:
-                    target = path + (f"?{request.url.query}" if request.url.query else "")
-                    return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
-                return PlainTextResponse("Log in first.", status_code=401)
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
-    @app.exception_handler(StarletteHTTPException)
-    async def html_errors(request: Request, exc: StarletteHTTPException):
-        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
-            "accept", ""
-        ):
-            if request.url.path.startswith("/api/"):
-                return await http_exception_handler(request, exc)
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return render(
-            request, "error.html", {"status": exc.status_code, "detail": exc.detail},
-            status_code=exc.status_code,
-        )
-
-    # Added last, so it runs first: the login check above needs the session.
+    app.middleware("http")(_require_login)
+    errors.install(app)
+    # Added last, so they run first: the login check above needs the session, and every
+    # response (redirects and refusals of the login check included) gets the headers.
     app.add_middleware(
         SessionMiddleware,
         secret_key=security.load_secret_key(secret_key),
@@ -112,7 +76,23 @@ def create_app(
         same_site="lax",
         https_only=security.secure_cookies_default(secure_cookies),
     )
+    app.add_middleware(errors.SecurityHeaders)
     return app
+
+
+async def _require_login(request: Request, call_next):
+    """Every path but the public ones needs the user of an open server-side session."""
+    request.state.user = None
+    path = request.url.path
+    if not security.is_public(path):
+        request.state.user = _session_user(request)
+        if request.state.user is None:
+            request.session.pop("sid", None)
+            if request.method in security.SAFE_METHODS:
+                target = path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+            return PlainTextResponse("Log in first.", status_code=401)
+    return await call_next(request)
 
 
 def _quote(target: str) -> str:
@@ -122,18 +102,12 @@ def _quote(target: str) -> str:
 
 
 def _session_user(request: Request) -> security.CurrentUser | None:
-    from models.models import User
-    from models.users import password_fingerprint
+    """The user of the request's server-side session (``models.sessions``), if still open."""
+    from models.sessions import session_user
 
-    name = request.session.get("user")
-    if not name:
+    token = request.session.get("sid")
+    if not token:
         return None
-    from sqlmodel import select
-
     with session_scope(request.app.state.engine) as session:
-        user = session.exec(select(User).where(User.name == name)).first()
-        if user is None or not user.active:
-            return None
-        if request.session.get("pwv") != password_fingerprint(user):
-            return None
-        return security.CurrentUser(name=user.name, role=user.role)
+        user = session_user(session=session, token=token)
+        return security.CurrentUser(name=user.name, role=user.role) if user else None

@@ -60,6 +60,7 @@ class PageImages:
     def __init__(self, directory: Path | None = None, resolution: int = RESOLUTION):
         self.directory = Path(directory) if directory else default_cache_dir()
         self.resolution = resolution
+        self._layouts: dict = {}  # sha256 -> Layout, oldest first
 
     def _path(self, sha256: str, page: int) -> Path:
         if not _SHA256.match(sha256 or ""):
@@ -85,9 +86,24 @@ class PageImages:
         scale = 72 / self.resolution
         return PageSize(round(width * scale, 2), round(height * scale, 2))
 
-    def _render(self, document: Document, page: int) -> bytes:
-        from pipeline.pdf import render_page_png
+    def layout(self, document: Document):
+        """The document's text with the position of every word (``pipeline.pdf``), read from
+        the same checked file as the images; the last few are kept in memory."""
+        from pipeline.errors import PipelineError
+        from pipeline.pdf import pdf_to_layout
 
+        cached = self._layouts.get(document.sha256)
+        if cached is None:
+            try:
+                cached = pdf_to_layout(self._source(document))
+            except PipelineError as exc:
+                raise SourceUnavailable(str(exc)) from None
+            while len(self._layouts) >= 4:
+                self._layouts.pop(next(iter(self._layouts)))
+            self._layouts[document.sha256] = cached
+        return cached
+
+    def _source(self, document: Document) -> bytes:
         try:
             data = Path(document.path).read_bytes()
         except OSError as exc:
@@ -98,6 +114,12 @@ class PageImages:
             raise SourceUnavailable(
                 f"{document.path} is no longer the file that was ingested (its SHA-256 changed)"
             )
+        return data
+
+    def _render(self, document: Document, page: int) -> bytes:
+        from pipeline.pdf import render_page_png
+
+        data = self._source(document)
         try:
             return render_page_png(data, page, resolution=self.resolution)
         except ValueError as exc:

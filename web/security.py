@@ -1,8 +1,10 @@
 """Who is asking, and did they mean to: the session secret, the logged-in user, CSRF tokens.
 
 - The session is Starlette's signed cookie (HttpOnly, SameSite=Lax, Secure unless turned off
-  for a plain-HTTP localhost). It holds the user's name and a fingerprint of their password
-  hash, so a password change or a deactivation ends every open session at the next request.
+  for a plain-HTTP localhost). It holds the token of a server-side session
+  (``models.sessions``), looked up on every request: logging out, a password change, a
+  deactivation or a re-activation ends the session on the server, so a copy of the cookie
+  taken before opens nothing after.
 - Every state-changing request (POST) of the web pages carries the session's CSRF token, in a
   form field ``csrf_token`` or an ``X-CSRF-Token`` header, compared in constant time.
 - The secret that signs sessions comes from ``OBLIGATIONS_SECRET_KEY``, else from a file
@@ -36,9 +38,14 @@ class CurrentUser:
     name: str
     role: str
 
+    def can(self, permission: str) -> bool:
+        from models.users import can
+
+        return can(self.role, permission)
+
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.can("manage_users")
 
 
 def default_secret_path() -> Path:
@@ -119,9 +126,14 @@ def current_user(request: Request) -> CurrentUser:
 
 def require_admin(request: Request) -> CurrentUser:
     user = current_user(request)
-    if not user.is_admin:
+    if not user.can("manage_users"):
         raise HTTPException(403, "Only an administrator can manage users.")
     return user
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy, what uvicorn's proxy headers say it is)."""
+    return request.client.host if request.client else "unknown"
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -132,30 +144,45 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 class LoginThrottle:
-    """At most ``limit`` failed logins per user name in ``window`` seconds, then refusals
-    until the window slides: guessing passwords online stays slow even for a weak one.
-    In-process (one per app): enough for one server; a farm needs its proxy to limit too."""
+    """Failed logins are counted per user name and per client address over ``window``
+    seconds: ``per_name`` failures lock that name (guessing one password stays slow), and
+    ``per_client`` failures lock that client out of every name (trying one password on many
+    names, password spraying, is slowed too). In-process (one per app): enough for one
+    server; a farm needs its proxy to limit as well."""
 
-    def __init__(self, limit: int = 10, window: float = 15 * 60):
-        self.limit, self.window = limit, window
+    def __init__(self, limit: int = 10, window: float = 15 * 60, per_client: int = 30):
+        self.limit, self.window, self.per_client = limit, window, per_client
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def _recent(self, name: str, now: float) -> deque[float]:
-        failures = self._failures[name.strip().lower()]
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
         while failures and failures[0] <= now - self.window:
             failures.popleft()
         return failures
 
-    def blocked(self, name: str) -> bool:
-        with self._lock:
-            return len(self._recent(name, time.monotonic())) >= self.limit
+    @staticmethod
+    def _keys(name: str, client: str) -> tuple[str, str]:
+        return "name:" + name.strip().lower(), "client:" + client
 
-    def failed(self, name: str) -> None:
+    def blocked(self, name: str, client: str = "unknown") -> bool:
+        by_name, by_client = self._keys(name, client)
         with self._lock:
             now = time.monotonic()
-            self._recent(name, now).append(now)
+            return (len(self._recent(by_name, now)) >= self.limit
+                    or len(self._recent(by_client, now)) >= self.per_client)
 
-    def succeeded(self, name: str) -> None:
+    def failed(self, name: str, client: str = "unknown") -> None:
         with self._lock:
-            self._failures.pop(name.strip().lower(), None)
+            now = time.monotonic()
+            for key in self._keys(name, client):
+                self._recent(key, now).append(now)
+            if len(self._failures) > 100_000:  # a flood of names: forget the quiet ones
+                for key in [k for k, v in self._failures.items() if not v]:
+                    del self._failures[key]
+
+    def succeeded(self, name: str, client: str = "unknown") -> None:
+        """A right password clears its name's failures (not the client's: one account the
+        sprayer owns must not reset their count)."""
+        with self._lock:
+            self._failures.pop(self._keys(name, client)[0], None)

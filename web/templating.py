@@ -38,6 +38,7 @@ FIELD_LABELS = {
     "status": "Status",
     "deadline": "Deadline",
     "origin": "Origin",
+    "comment": "Comment",
 }
 
 
@@ -60,6 +61,13 @@ def _value(value) -> str:
     return str(value)
 
 
+def _plural(count: int | None, word: str, many: str | None = None) -> str:
+    """``1 page``, ``2 pages``, ``? pages`` when unknown."""
+    if count is None:
+        return f"? {many or word + 's'}"
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -72,6 +80,7 @@ def _environment() -> Environment:
     env.filters["category"] = lambda c: CATEGORY_LABELS.get(c, c)
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     env.filters["field_label"] = lambda f: FIELD_LABELS.get(f, f or "")
+    env.filters["plural"] = _plural
     env.globals["CATEGORY_LABELS"] = CATEGORY_LABELS
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     return env
