@@ -24,7 +24,7 @@ from pipeline.checklist_rules import (
 )
 from pipeline.exit_data import ContractData
 from pipeline.passages import Passage, contract_to_passages
-from pipeline.survival import names_exit_clause
+from pipeline.survival import survival_scope
 
 _RANK = {"present": 2, "weak": 1, "missing": 0}
 
@@ -77,8 +77,18 @@ def contract_checklist(
     rules = rules or load_checklist_rules()
     passages = contract_to_passages(contract)
     matcher = _Matcher(rules, contract)
-    results = tuple(_evaluate(item, passages, matcher) for item in rules.items)
-    return Checklist(contract.name, results, version or checklist_version())
+    # Survival is judged last: what survives counts when the other items found exit in it.
+    last = [i for i in rules.items if "names_exit_clause" in i.essentials]
+    results = {i.id: _evaluate(i, passages, matcher) for i in rules.items if i not in last}
+    matcher.exit_units = frozenset(
+        f.unit_ref
+        for item in rules.items
+        if item.exit_provision and item.id in results
+        for f in results[item.id].findings
+    )
+    results |= {i.id: _evaluate(i, passages, matcher) for i in last}
+    ordered = tuple(results[i.id] for i in rules.items)
+    return Checklist(contract.name, ordered, version or checklist_version())
 
 
 def _evaluate(item: Item, passages: list[Passage], matcher: _Matcher) -> ItemResult:
@@ -89,6 +99,8 @@ def _evaluate(item: Item, passages: list[Passage], matcher: _Matcher) -> ItemRes
         rule = next((r for r in item.rules if matcher.rule_matches(r, passage)), None)
         if rule is None:
             continue
+        if "names_exit_clause" in item.essentials and matcher.survival(passage) == "specific":
+            continue  # names only provisions that are not exit ones: not even weak
         unstated = tuple(e for e in item.essentials if not matcher.essential(e, passage))
         findings.append(
             Finding(
@@ -128,6 +140,8 @@ class _Matcher:
         self.format = _any(vocab.format)
         self.definition = _any(vocab.definition)
         self.exit_clause = _any(vocab.exit_clause)
+        self.survival_generic = _any(vocab.survival_generic)
+        self.exit_units: frozenset[str] = frozenset()
         words = sorted({*(w.lower() for w in vocab.party_words), *_role_words(contract)}, key=len)
         role = "(?:" + "|".join(re.escape(w) for w in reversed(words)) + ")"
         not_after = "|".join(vocab.not_a_party_after)
@@ -171,8 +185,18 @@ class _Matcher:
         if name == "format":
             return bool(self.format.search(passage.text))
         if name == "names_exit_clause":
-            return names_exit_clause(passage.text, self.contract, self.exit_clause)
+            return self.survival(passage) == "exit"
         raise KeyError(name)
+
+    def survival(self, passage: Passage) -> str:
+        return survival_scope(
+            passage.text,
+            passage.unit_ref,
+            self.contract,
+            self.exit_clause,
+            self.survival_generic,
+            self.exit_units,
+        )
 
     def _party(self, passage: Passage) -> bool:
         for ob in passage.obligations:

@@ -73,6 +73,8 @@ class Item(Strict):
     label: str
     question: str
     essentials: list[Essential]
+    # A finding of this item makes its clause an exit provision (for survival).
+    exit_provision: bool = True
     rules: Annotated[list[Rule], Field(min_length=1)]
 
     @field_validator("rules")
@@ -91,6 +93,7 @@ class Vocabulary(Strict):
     time: list[Pattern]
     format: list[Pattern]
     exit_clause: list[Pattern]  # headings or words that make a surviving clause an exit one
+    survival_generic: list[Pattern]  # "provisions which by their nature survive"
     definition: list[Pattern]  # sentences that only define a term (never a provision)
 
 

@@ -29,7 +29,7 @@ _STEM_END = re.compile(
     r"following|of|by|under))\s*$",
     re.IGNORECASE,
 )
-STEM_CHARS = 400  # how much of a stem is read with each limb
+STEM_CHARS = 1500  # how much of a stem is read with each limb (long US sentences)
 
 
 @dataclass(frozen=True, slots=True)

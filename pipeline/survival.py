@@ -1,9 +1,11 @@
-"""Whether a survival provision keeps an exit, data or post-termination provision alive.
+"""What a survival provision keeps alive: an exit, data or post-termination provision?
 
 ``Clause 34 (Exit Management) … shall survive`` names one by name; ``Clauses 1, 9, 15 and 16
 shall survive`` by number, which is resolved against the contract's own clause tree: a
-surviving clause counts when its heading (or a heading below it) reads as exit, or when it or
-one of its sub-clauses was classified exit or data return.
+surviving clause counts when its heading (or a heading below it) reads as exit, when it or one
+of its sub-clauses was classified exit or data return, or when the checklist found an exit
+provision in it. CHECKLIST.md makes a *generic* survival weak; a survival that names only
+provisions that are not exit ones keeps nothing of exit alive.
 """
 
 from __future__ import annotations
@@ -24,12 +26,43 @@ EXIT_CATEGORIES = frozenset({"exit", "data_return"})
 _SINGULAR = {"schedules": "schedule", "annexes": "annex", "exhibits": "exhibit"}
 
 
-def names_exit_clause(text: str, contract: ContractData, exit_words: re.Pattern) -> bool:
-    """Whether the survival sentence ``text`` (normalised) keeps an exit provision alive."""
+def survival_scope(
+    text: str,
+    unit_ref: str,
+    contract: ContractData,
+    exit_words: re.Pattern,
+    generic_words: re.Pattern,
+    exit_units: frozenset[str] = frozenset(),
+) -> str:
+    """What the survival sentence ``text`` (normalised) keeps alive: ``exit`` (an exit, data or
+    post-termination provision, by name or by number), ``generic`` (only "provisions which by
+    their nature survive") or ``specific`` (named provisions, none of them an exit one).
+
+    ``exit_units`` are the units where the checklist found an exit provision; a surviving
+    clause holding one of them counts as an exit one.
+    """
     if exit_words.search(_without_survival_words(text)):
-        return True
-    keys = referenced_keys(text)
-    return any(_is_exit(key, contract.clauses, exit_words) for key in keys)
+        return "exit"
+    keys = referenced_keys(text) + _self_references(text, unit_ref)
+    if _document_itself(text) and exit_units:
+        return "exit"
+    if any(_is_exit(key, contract.clauses, exit_words, exit_units) for key in keys):
+        return "exit"
+    if generic_words.search(text) or not (keys or _document_itself(text)):
+        return "generic"
+    return "specific"
+
+
+def _self_references(text: str, unit_ref: str) -> list[str]:
+    """``this clause`` / ``this Section`` without a number: the clause the sentence is in."""
+    if not re.search(r"\bthis (?:clause|section|paragraph|article)\b(?!\s+\d)", text):
+        return []
+    top = _REF_LABEL.sub("", unit_ref.lower()).split(".")[0].split("(")[0]
+    return [top] if top else []
+
+
+def _document_itself(text: str) -> bool:
+    return bool(re.search(r"\b(?:this|the) (?:schedule|annex|appendix|exhibit)\b(?!\s+\d)", text))
 
 
 def _without_survival_words(text: str) -> str:
@@ -76,7 +109,9 @@ def _key_of(clause: ClauseRow) -> str:
     return _REF_LABEL.sub("", clause.ref.lower())
 
 
-def _is_exit(key: str, clauses: tuple[ClauseRow, ...], exit_words: re.Pattern) -> bool:
+def _is_exit(
+    key: str, clauses: tuple[ClauseRow, ...], exit_words: re.Pattern, exit_units: frozenset[str]
+) -> bool:
     for clause in clauses:
         clause_key = _key_of(clause)
         if not (
@@ -86,7 +121,7 @@ def _is_exit(key: str, clauses: tuple[ClauseRow, ...], exit_words: re.Pattern) -
             or clause_key.startswith(key + ",")
         ):
             continue
-        if EXIT_CATEGORIES & set(clause.categories):
+        if clause.ref in exit_units or EXIT_CATEGORIES & set(clause.categories):
             return True
         if clause.heading and exit_words.search(clause.heading.lower()):
             return True

@@ -72,7 +72,8 @@ def load_rule_file(path: Path, model: type[M]) -> M:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
-        raise RuleFileError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", None) or exc
+        raise RuleFileError(path, where, f"not valid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise RuleFileError(path, "(file)", "must be a mapping at the top level")
     try:
