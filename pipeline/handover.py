@@ -127,9 +127,12 @@ def contract_duties(contract: ContractData, side: Side, rules: HandoverRules) ->
     context = _any(rules.outgoing_context if side == "outgoing" else rules.incoming_context)
     formats = _any(vocab.format)
     time = _any(vocab.time)
+    definition = _any(vocab.definition)
     duties = []
     for passage in contract_to_passages(contract):
-        if not _acts(passage, role, actor) or not _in_context(passage, side, context):
+        if definition.search(passage.text) or not _acts(passage, role, actor):
+            continue
+        if not _in_context(passage, side, context):
             continue
         for topic in rules.topics:
             patterns = topic.outgoing if side == "outgoing" else topic.incoming

@@ -1,0 +1,256 @@
+"""How ``obligations report`` writes what ``models.readiness`` computed: Markdown, CSV, a
+standalone HTML page and iCalendar. Presentation only; the states and dates come in ready."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from jinja2 import Environment
+
+from pipeline.checklist import Checklist
+from pipeline.handover import HandoverComparison
+from pipeline.timeline import Entry, Timeline
+
+MARK = {"present": "✔ present", "weak": "◐ weak", "missing": "✘ missing"}
+EVENT_LABELS = {
+    "notice_served": "notice served",
+    "termination_date": "termination date",
+    "exit_date": "exit date",
+    None: "calendar date",
+}
+
+# --- the checklist -------------------------------------------------------------------------------
+
+
+def matrix_rows(checklists: Sequence[Checklist]) -> tuple[list[str], list[list[str]]]:
+    """Header (item ids) and one row of states per contract."""
+    items = [i.item for i in checklists[0].items] if checklists else []
+    return items, [[c.item(i).state for i in items] for c in checklists]
+
+
+def estate_markdown(checklists: Sequence[Checklist]) -> str:
+    items, rows = matrix_rows(checklists)
+    labels = {i.item: i.label for i in checklists[0].items} if checklists else {}
+    out = ["# Exit readiness: the estate", "", "| contract | " + " | ".join(
+        labels[i] for i in items) + " |", "|---|" + "---|" * len(items)]
+    for c, row in zip(checklists, rows, strict=True):
+        out.append(f"| {_md(c.document)} | " + " | ".join(MARK[s] for s in row) + " |")
+    return "\n".join(out) + "\n"
+
+
+def checklist_markdown(checklist: Checklist) -> str:
+    counts = checklist.counts()
+    out = [
+        f"# Exit readiness: {_md(checklist.document)}",
+        "",
+        f"{counts['present']} present, {counts['weak']} weak, {counts['missing']} missing "
+        f"(checklist rules {checklist.rules_version}).",
+        "",
+        "| item | state | clauses | why |",
+        "|---|---|---|---|",
+    ]
+    for item in checklist.items:
+        why = _why(item)
+        out.append(
+            f"| {_md(item.label)} | {MARK[item.state]} | {_md(', '.join(item.refs)) or '—'} "
+            f"| {_md(why)} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def _why(item) -> str:
+    if item.state == "missing":
+        return "no provision found"
+    best = item.findings[0]
+    unstated = f" — no {', no '.join(best.unstated)}" if best.unstated else ""
+    return f"{best.unit_ref}: {best.text[:160]}{unstated}"
+
+
+def checklist_csv(checklists: Sequence[Checklist]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["document", "item", "label", "state", "refs", "unstated", "rule", "evidence"])
+    for c in checklists:
+        for item in c.items:
+            best = item.findings[0] if item.findings else None
+            writer.writerow(
+                [
+                    c.document,
+                    item.item,
+                    item.label,
+                    item.state,
+                    "; ".join(item.refs),
+                    "; ".join(best.unstated) if best else "",
+                    best.rule if best else "",
+                    best.text if best else "",
+                ]
+            )
+    return buffer.getvalue()
+
+
+_HTML = Environment(autoescape=True).from_string(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Exit readiness</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1d2733}
+table{border-collapse:collapse}th,td{border:1px solid #cfd6de;padding:4px 8px;vertical-align:top}
+th.item{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:600;white-space:nowrap}
+td.present{background:#d9f2df}td.weak{background:#fdf0c4}td.missing{background:#f8d7d5}
+.muted{color:#66717d}
+</style></head><body>
+<h1>Exit readiness</h1>
+<p class="muted">Generated {{ now }}; checklist rules {{ version }}. Green: present; amber: weak
+(a deadline, format or responsible party is not stated); red: missing.</p>
+<table><thead><tr><th>contract</th>
+{% for label in labels %}<th class="item">{{ label }}</th>{% endfor %}</tr></thead><tbody>
+{% for c in checklists %}<tr><th>{{ c.document }}</th>
+{% for item in c.items %}<td class="{{ item.state }}" title="{{ item.label }}: {{ item.state }}
+{{ item.refs | join(', ') }}">{{ item.refs | join(', ') if item.refs else '—' }}</td>{% endfor %}
+</tr>{% endfor %}</tbody></table>
+{% for c in checklists %}<h2>{{ c.document }}</h2><table>
+<tr><th>item</th><th>state</th><th>clauses</th><th>evidence</th></tr>
+{% for item in c.items %}<tr><td>{{ item.label }}</td>
+<td class="{{ item.state }}">{{ item.state }}</td><td>{{ item.refs | join(', ') }}</td>
+<td>{% for f in item.findings[:3] %}<div><b>{{ f.unit_ref }}</b> {{ f.text | truncate(300) }}
+{% if f.unstated %} <i>(no {{ f.unstated | join(', no ') }})</i>{% endif %}
+</div>{% endfor %}</td></tr>{% endfor %}</table>{% endfor %}
+</body></html>
+"""
+)
+
+
+def checklist_html(checklists: Sequence[Checklist], now: datetime) -> str:
+    labels = [i.label for i in checklists[0].items] if checklists else []
+    version = checklists[0].rules_version if checklists else ""
+    return _HTML.render(
+        checklists=checklists, labels=labels, version=version, now=f"{now:%d %B %Y %H:%M} UTC"
+    )
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+# --- the timeline --------------------------------------------------------------------------
+
+
+TIMELINE_COLUMNS = (
+    "due", "weekday", "document", "clause_ref", "party", "action", "deadline", "event",
+    "event_date", "relation", "duration", "working_days", "note", "obligation_id",
+)
+
+
+def timeline_csv(timeline: Timeline) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TIMELINE_COLUMNS)
+    for e in timeline.scheduled:
+        for day in e.occurrences or (e.due,):
+            writer.writerow(_timeline_row(e, day, timeline.events))
+    for e in (*timeline.undated, *timeline.vague):
+        writer.writerow(_timeline_row(e, None, timeline.events))
+    return buffer.getvalue()
+
+
+def _timeline_row(e: Entry, day: date | None, events: dict[str, date]) -> list:
+    event_date = events.get(e.event) if e.event else None
+    return [
+        day.isoformat() if day else "",
+        f"{day:%A}" if day else "",
+        e.document,
+        e.ref,
+        e.party or "",
+        e.action,
+        e.deadline_text or "",
+        EVENT_LABELS.get(e.event, e.event) if day or e.event else "vague",
+        event_date.isoformat() if event_date else "",
+        e.relation or "",
+        e.duration or "",
+        "yes" if e.business_days else "no",
+        e.note,
+        e.obligation_id or "",
+    ]
+
+
+def timeline_ics(timeline: Timeline, now: datetime) -> bytes:
+    """One all-day event per due date (each occurrence of a recurring duty), stable UIDs so a
+    calendar that imports the file again updates rather than duplicates."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//obligations//exit timeline//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Exit timeline")
+    for e in timeline.scheduled:
+        for day in e.occurrences or (e.due,):
+            event = Event()
+            key = e.obligation_id or f"{e.document}-{e.ref}"
+            event.add("uid", f"{key}-{day:%Y%m%d}@obligations")
+            event.add("dtstamp", now)
+            event.add("dtstart", day)
+            event.add("summary", f"{e.party or 'Unassigned'}: {e.ref} {e.action}"[:200])
+            event.add(
+                "description",
+                f"{e.document}, {e.ref}\n{e.text}\nDeadline: {e.deadline_text or '—'}"
+                + (f"\n{e.note}" if e.note else ""),
+            )
+            event.add("categories", list(e.categories) or ["exit"])
+            cal.add_component(event)
+    return cal.to_ical()
+
+
+# --- handover ------------------------------------------------------------------------------
+
+
+def handover_markdown(comparisons: Sequence[HandoverComparison]) -> str:
+    out = ["# Handover gaps", ""]
+    for c in comparisons:
+        out += [f"## {', '.join(map(_md, c.outgoing))} → {_md(c.incoming)}", ""]
+        out += [
+            "| topic | outgoing must hand over | incoming must take on | gap |",
+            "|---|---|---|---|",
+        ]
+        for t in c.topics:
+            gap = {"no_taker": "nobody takes it on", "no_giver": "nobody hands it over"}
+            out.append(
+                f"| {_md(t.label)} | {_duties(t.outgoing)} | {_duties(t.incoming)} "
+                f"| {gap.get(t.gap, '—')} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def _duties(duties) -> str:
+    if not duties:
+        return "—"
+    parts = []
+    for d in duties[:4]:
+        extra = "; ".join(x for x in (", ".join(d.formats), d.deadline or "") if x)
+        parts.append(f"{_md(d.unit_ref)}" + (f" ({_md(extra)})" if extra else ""))
+    more = f" +{len(duties) - 4} more" if len(duties) > 4 else ""
+    return ", ".join(parts) + more
+
+
+def handover_csv(comparisons: Sequence[HandoverComparison]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["incoming", "topic", "gap", "side", "document", "party", "clause_ref", "formats",
+         "deadline", "text"]
+    )
+    for c in comparisons:
+        for t in c.topics:
+            for d in (*t.outgoing, *t.incoming) or (None,):
+                writer.writerow(
+                    [c.incoming, t.topic, t.gap or ""]
+                    + (
+                        [d.side, d.document, d.party, d.unit_ref, "; ".join(d.formats),
+                         d.deadline or "", d.text]
+                        if d
+                        else [""] * 7
+                    )
+                )
+    return buffer.getvalue()
