@@ -63,6 +63,7 @@ class Duty:
     unit_ref: str
     ref: str
     clause_id: int | None
+    unit_id: int | None
     text: str
     formats: tuple[str, ...]  # "CSV", "in the formats set out in Annex 3"
     deadline: str | None  # as written
@@ -176,6 +177,7 @@ def _duty(contract, side, topic, role, passage: Passage, formats, time) -> Duty:
         unit_ref=passage.unit_ref,
         ref=passage.ref,
         clause_id=passage.clause_id,
+        unit_id=passage.unit_id,
         text=passage.raw,
         formats=tuple(dict.fromkeys(m.group(0) for m in formats.finditer(passage.raw))),
         deadline=deadline,
