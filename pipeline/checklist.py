@@ -101,6 +101,8 @@ def _evaluate(item: Item, passages: list[Passage], matcher: _Matcher) -> ItemRes
             continue
         if "names_exit_clause" in item.essentials and matcher.survival(passage) == "specific":
             continue  # names only provisions that are not exit ones: not even weak
+        if "decider" in item.essentials and matcher.decider(passage) == "supplier":
+            continue  # the supplier chooses, over its own information: not the customer's choice
         unstated = tuple(e for e in item.essentials if not matcher.essential(e, passage))
         findings.append(
             Finding(
@@ -154,6 +156,11 @@ class _Matcher:
             rf"|\|\s*(?:the )?{role}\s*(?:\||$)"  # a table's "responsible party" cell
         )
         self.not_parties = {p.lower() for p in vocab.not_parties}
+        self.deciders = [re.compile(p, re.IGNORECASE) for p in vocab.decider]
+        self.requesters = [re.compile(p, re.IGNORECASE) for p in vocab.requester]
+        # Only a role that says "supplier" in so many words: a contract's detected
+        # counterparty is not reliable enough to decide whose information it is.
+        self.supplier = re.compile(rf"\b(?:{'|'.join(map(re.escape, vocab.supplier_words))})\b")
 
     def is_definition(self, passage: Passage) -> bool:
         return bool(self.definition.search(passage.text))
@@ -186,7 +193,20 @@ class _Matcher:
             return bool(self.format.search(passage.text))
         if name == "names_exit_clause":
             return self.survival(passage) == "exit"
+        if name == "decider":
+            return self.decider(passage) == "customer"
         raise KeyError(name)
+
+    def decider(self, passage: Passage) -> str | None:
+        """Whose choice return or deletion is: ``customer`` (named as choosing: anyone but
+        the supplier), ``supplier`` (the supplier chooses or asks, over its own information),
+        ``request`` (done on someone's request: whose choice is not stated) or None."""
+        for patterns, found in ((self.deciders, "customer"), (self.requesters, "request")):
+            for pattern in patterns:
+                for match in pattern.finditer(passage.text):
+                    who = (match.group(1) or "").strip() if pattern.groups else ""
+                    return "supplier" if self.supplier.search(who) else found
+        return None
 
     def survival(self, passage: Passage) -> str:
         return survival_scope(

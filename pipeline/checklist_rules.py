@@ -34,7 +34,7 @@ CHECKLIST_FILE = RULES_DIR / "checklist.yaml"
 
 Pattern = Annotated[str, AfterValidator(compiled)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]*$")]
-Essential = Literal["party", "time", "format", "names_exit_clause"]
+Essential = Literal["party", "time", "format", "names_exit_clause", "decider"]
 Scope = Literal["text", "context", "any"]
 Category = Literal["exit", "data_return", "termination"]
 State = Literal["present", "weak", "missing"]
@@ -46,6 +46,7 @@ ESSENTIALS: dict[str, str] = {
     "format": "the format the data comes back in",
     "names_exit_clause": "the surviving provisions include an exit, data or "
     "post-termination one by name or number",
+    "decider": "the party who chooses between return and deletion is named",
 }
 
 
@@ -90,6 +91,9 @@ class Vocabulary(Strict):
     not_a_party_after: list[Pattern]  # "Council Data": a role word used as an adjective
     modal: list[Pattern]  # what makes a role the one who acts
     not_parties: list[str]  # obligors that name no one ("Both Parties")
+    decider: list[Pattern]  # group 1: the party whose option / election / direction it is
+    requester: list[Pattern]  # group 1: the party at whose request it is returned or destroyed
+    supplier_words: list[str]  # roles that are the supplier's, whoever the contract's parties are
     time: list[Pattern]
     format: list[Pattern]
     exit_clause: list[Pattern]  # headings or words that make a surviving clause an exit one

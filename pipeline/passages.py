@@ -30,6 +30,7 @@ _STEM_END = re.compile(
     re.IGNORECASE,
 )
 STEM_CHARS = 1500  # how much of a stem is read with each limb (long US sentences)
+TAIL_CHARS = 300  # how much of the sentence after the limbs
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +75,13 @@ def contract_to_passages(contract: ContractData) -> list[Passage]:
         unit = _unit_of(clause, by_position)
         if unit is None or not clause.text.strip():
             continue
-        stem = _stem(clause, by_position)
+        stem, tail = _stem(clause, by_position)
         context = normalise(" / ".join(_headings(clause, by_position)))
         categories = frozenset(unit.categories) | frozenset(clause.categories)
         obligations = by_clause.get(clause.position, [])
         for i, sentence in enumerate(split_sentences(clause.text)):
             # The stem completes the first sentence only; later ones stand on their own.
-            raw = f"{stem} {sentence}".strip() if stem and i == 0 else sentence
+            raw = f"{stem} {sentence} {tail}".strip() if stem and i == 0 else sentence
             text = normalise(raw)
             passages.append(
                 Passage(
@@ -112,15 +113,21 @@ def _unit_of(clause: ClauseRow, by_position: dict[int, ClauseRow]) -> ClauseRow 
     return None
 
 
-def _stem(clause: ClauseRow, by_position: dict[int, ClauseRow]) -> str:
-    """The stem sentences above a limb (or a sub-clause completing its parent's sentence)."""
+def _stem(clause: ClauseRow, by_position: dict[int, ClauseRow]) -> tuple[str, str]:
+    """The stem sentences above a limb (or a sub-clause completing its parent's sentence),
+    and the parent's tail: the sentence after its limbs ("If either party: (a) …; (b) …, the
+    other party may terminate"), which completes the limb's meaning too."""
     parts: list[str] = []
+    tail = ""
     parent = by_position.get(clause.parent) if clause.parent is not None else None
     seen: set[int] = set()
     while parent is not None and parent.position not in seen:
         seen.add(parent.position)
         text = parent.text.strip()
         if ":" in text:  # "… for cause as follows:" even when text follows the limbs
+            after = text[text.rindex(":") + 1 :].strip()
+            if not parts and after:
+                tail = split_sentences(after)[0][:TAIL_CHARS]
             text = text[: text.rindex(":") + 1]
         elif not _STEM_END.search(text):
             break
@@ -128,7 +135,7 @@ def _stem(clause: ClauseRow, by_position: dict[int, ClauseRow]) -> str:
             break
         parts.insert(0, split_sentences(text)[-1][-STEM_CHARS:])
         parent = by_position.get(parent.parent) if parent.parent is not None else None
-    return " ".join(parts)
+    return " ".join(parts), tail if parts else ""
 
 
 def _headings(clause: ClauseRow, by_position: dict[int, ClauseRow]) -> list[str]:
