@@ -17,7 +17,7 @@ from pipeline.exit_data import ClauseRow, ContractData
 _LABEL = r"(?:clauses?|sections?|articles?|schedules?|paragraphs?|annex(?:es)?|exhibits?)"
 _NUMBER = r"(?:\d+(?:\.\d+)*|[ivxlc]+\b|[a-z]\b)(?:\([a-z0-9]+\))*"
 _LIST = re.compile(
-    rf"\b({_LABEL})\s+({_NUMBER}(?:\s*(?:,|and|or|to|through|-)\s*(?:{_LABEL}\s+)?{_NUMBER})*)",
+    rf"\b({_LABEL})\s+({_NUMBER}(?:\s*(?:,|and|or|to|through|-)\s*{_NUMBER})*)",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(rf"\b{_NUMBER}|\bto\b|\bthrough\b|-", re.IGNORECASE)
