@@ -127,7 +127,7 @@ def contract_duties(contract: ContractData, side: Side, rules: HandoverRules) ->
     actor = _actor_pattern(role, vocab.modal, vocab.not_a_party_after)
     context = _any(rules.outgoing_context if side == "outgoing" else rules.incoming_context)
     formats = _any(vocab.format)
-    time = _any(vocab.time)
+    time = _deadline_pattern(tuple(vocab.time))
     definition = _any(vocab.definition)
     duties = []
     for passage in contract_to_passages(contract):
@@ -182,6 +182,20 @@ def _duty(contract, side, topic, role, passage: Passage, formats, time) -> Duty:
         formats=tuple(dict.fromkeys(m.group(0) for m in formats.finditer(passage.raw))),
         deadline=deadline,
         obligations=tuple(o.id for o in passage.obligations if o.id),
+    )
+
+
+@cache
+def _deadline_pattern(time: tuple[str, ...]) -> re.Pattern:
+    """A time expression with the words around it that make it a deadline: "within 20
+    Working Days after the Termination Date", not just "20 Working Days"."""
+    core = "|".join(f"(?:{p})" for p in time)
+    return re.compile(
+        rf"(?:\b(?:within|no later than|not later than|on or before|at least|by|before|after)\s+)?"
+        rf"(?:{core})"
+        rf"(?:\s+(?:after|of|before|following|from|prior to)\s+(?:the\s+)?"
+        rf"[\w' -]{{0,40}}\b(?:date|termination|expiry|period|notice|request)\b)?",
+        re.IGNORECASE,
     )
 
 
