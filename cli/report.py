@@ -160,7 +160,7 @@ def _print_estate(checklists) -> None:
     table.add_column("contract", no_wrap=True)
     for n, _ in enumerate(checklists[0].items, 1):
         table.add_column(str(n), justify="center", no_wrap=True)
-    table.add_column("✔/◐/✘", justify="right", no_wrap=True)
+    table.add_column("✔/◐/✘", justify="right", no_wrap=True, min_width=8)
     for c in checklists:
         cells = [f"[{STATE_STYLE[i.state]}]{SYMBOL[i.state]}[/]" for i in c.items]
         n = c.counts()
