@@ -17,6 +17,8 @@ from pipeline.exit_data import ClauseRow, ContractData, ObligationRow
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-"})
 _WS = re.compile(r"\s+")
+# "3.3.1provide": a clause number run into its first word, as some PDFs print it.
+_NUMBER_RUN_IN = re.compile(r"(\b\d+(?:\.\d+)+)(?=[A-Za-z])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]*[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:no|nos|sec|art|co|ltd|inc|corp|plc|e\.g|i\.e|u\.s|u\.k|mr|mrs|ms|dr|st|cl|para|"
@@ -48,7 +50,8 @@ class Passage:
 
 
 def normalise(text: str) -> str:
-    return _WS.sub(" ", text.translate(_QUOTES)).strip().lower()
+    text = _NUMBER_RUN_IN.sub(r"\1 ", text.translate(_QUOTES))
+    return _WS.sub(" ", text).strip().lower()
 
 
 def split_sentences(text: str) -> list[str]:
