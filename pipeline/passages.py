@@ -19,7 +19,8 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": 
 _WS = re.compile(r"\s+")
 # "3.3.1provide": a clause number run into its first word, as some PDFs print it.
 _NUMBER_RUN_IN = re.compile(r"(\b\d+(?:\.\d+)+)(?=[A-Za-z])")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]*[A-Z0-9])")
+# A sentence ends at . ! ? before a capital, a digit or an inline limb label "(c) ".
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]*\s+(?=[\"'(]*[A-Z0-9]|\([a-z]{1,3}\)\s)")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:no|nos|sec|art|co|ltd|inc|corp|plc|e\.g|i\.e|u\.s|u\.k|mr|mrs|ms|dr|st|cl|para|"
     r"paras|pp|p|vs|etc|n\.a|l\.p|approx|ref)|\b[A-Z])\.$",
