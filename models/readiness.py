@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models.models import Clause, Document, HandoverMark, Obligation, utcnow
 from pipeline.checklist import Checklist, contract_checklist
+from pipeline.checklist_rules import checklist_version
 from pipeline.exit_data import ClauseRow, ContractData, ObligationRow, deadline_from_dict
 from pipeline.exit_readiness import readiness_record
 from pipeline.handover import HandoverComparison, compare_handover
@@ -171,7 +172,38 @@ def _obligation_row(o: Obligation, position_of: dict[int, int]) -> ObligationRow
 
 
 def document_checklist(*, session: Session, document: Document) -> Checklist:
-    return contract_checklist(contract_data(session=session, document=document))
+    """The checklist of ``document`` as the database holds it now. Kept in memory until the
+    document's obligations change (a review, a re-extraction) or the rules do, so the estate
+    page does not re-read every contract on every visit."""
+    key = (*_state_of(session, document), checklist_version())
+    cached = _CHECKLISTS.get(key)
+    if cached is None:
+        cached = contract_checklist(contract_data(session=session, document=document))
+        if len(_CHECKLISTS) >= _CACHE_SIZE:
+            _CHECKLISTS.pop(next(iter(_CHECKLISTS)))
+        _CHECKLISTS[key] = cached
+    return cached
+
+
+_CHECKLISTS: dict[tuple, Checklist] = {}
+_CACHE_SIZE = 512
+
+
+def _state_of(session: Session, document: Document) -> tuple:
+    """What the checklist depends on: the document's content and its obligations' last change."""
+    row = session.exec(
+        select(func.count(), func.max(Obligation.updated_at), func.max(Obligation.version))
+        .select_from(Obligation)
+        .where(Obligation.document_id == document.id)
+    ).one()
+    stale = session.exec(
+        select(func.count()).select_from(Obligation).where(
+            Obligation.document_id == document.id, Obligation.status == "rejected"
+        )
+    ).one()
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    return (database, document.id, document.sha256, document.extractor_version,
+            document.processed_at, *row, stale)
 
 
 def estate_checklists(*, session: Session) -> list[tuple[Document, Checklist]]:
