@@ -63,7 +63,11 @@ def evaluate(
     if gold is not None:
         if not gold.is_dir():
             fail(f"--gold {gold}: not a folder", EXIT_USAGE)
-        out |= _evaluate_gold(gold, db, from_db, workers)
+        from cli import evaluate_checklist  # the exit checklist's item accuracy (issue 14)
+
+        out["checklist"] = evaluate_checklist.evaluate(gold, db, from_db, workers)
+        if evaluate_checklist.pdfs_beside(gold):  # real-contract gold names PDFs by source
+            out |= _evaluate_gold(gold, db, from_db, workers)
     if cuad is not None:
         if not (cuad / "labels.jsonl").is_file():
             fail(f"--cuad {cuad}: no labels.jsonl there", EXIT_USAGE)
@@ -75,7 +79,9 @@ def evaluate(
         console.print_json(json.dumps(shown))
         return
     if gold is not None:
-        _print_gold(out, details)
+        if "clauses" in out:
+            _print_gold(out, details)
+        evaluate_checklist.print_figures(out["checklist"], details)
     if cuad is not None:
         _print_cuad(out["cuad"], details)
 

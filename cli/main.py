@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import evaluate, export, ingest, review, rules, serve, tokens, users
+from cli import evaluate, export, handover, ingest, review, rules, serve, tokens, users
 
 app = typer.Typer(
     name="obligations",
@@ -16,7 +16,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for module in (ingest, review, users, serve, export, tokens, evaluate, rules):
+for module in (ingest, review, users, serve, export, tokens, evaluate, rules, handover):
     module.register(app)
 
 

@@ -6,6 +6,7 @@ from models.models import (
     Clause,
     Document,
     ExportState,
+    HandoverMark,
     Obligation,
     ObligationUpdate,
     ReviewEvent,
@@ -15,7 +16,7 @@ from models.models import (
 )
 
 __all__ = [
-    "ApiToken", "Clause", "Document", "ExportState", "Obligation", "ObligationUpdate",
-    "ReviewEvent", "Run", "User", "database_url", "get_engine", "init_db", "session_scope",
-    "utcnow",
+    "ApiToken", "Clause", "Document", "ExportState", "HandoverMark", "Obligation",
+    "ObligationUpdate", "ReviewEvent", "Run", "User", "database_url", "get_engine", "init_db",
+    "session_scope", "utcnow",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -271,3 +271,20 @@ class AdminEvent(SQLModel, table=True):
     action: str  # user.add | user.role | user.password | user.deactivate | user.activate | …
     target: str  # a user name, or "token <id> <name>"
     detail: dict = _json(dict)  # e.g. {"old": "reviewer", "new": "admin"}
+
+
+# --- exit readiness (issue 14) ------------------------------------------------------------------
+
+
+class HandoverMark(SQLModel, table=True):
+    """A document marked for the handover comparison: the ``outgoing`` provider's contract (the
+    JV) or an ``incoming`` supplier's. Who marked it and when is kept on the row."""
+
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    )
+    role: str  # outgoing | incoming
+    marked_by: str
+    marked_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
