@@ -105,6 +105,28 @@ def snapshot(obligation: Obligation) -> dict:
     return out
 
 
+def explanation(obligation: Obligation, clause: Clause | None, document: Document) -> str | None:
+    """The obligation's sentence as the current rules read it, drawn with displaCy: its
+    categories, modal verb, obligor, deadline and trigger, each span with the rule id that
+    decided it (HTML, text escaped). None for an obligation a reviewer added."""
+    if obligation.origin == "reviewer" or not obligation.text:
+        return None
+    from pipeline.explain import explain_clause
+    from pipeline.types import Parties, Party
+
+    parties = Parties(
+        parties=tuple(
+            Party(name=p.get("name") or p["role"], role=p["role"])
+            for p in document.parties or [] if p.get("role")
+        ),
+        definitions=(), contract_type="jv" if document.contract_type == "jv" else "supplier",
+        counterparty=document.counterparty, customer_role=None,
+    )
+    return explain_clause(
+        obligation.text, clause.heading if clause else None, parties=parties, page=True
+    )
+
+
 def definitions_for(obligation: Obligation, document: Document) -> list[dict]:
     """The document's definitions of the terms the obligation uses (``Obligation.terms``), or
     of the defined terms that appear in its text when the extractor listed none."""

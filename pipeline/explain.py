@@ -21,7 +21,7 @@ COLORS = {
     "DEADLINE": "#f7d1e3",
     "TRIGGER": "#e3dcf7",
 }
-_MAX_IDS = 3
+_MAX_IDS = 1
 
 
 def why_spans(doc: Doc) -> list[Span]:
@@ -105,13 +105,21 @@ def render_why(doc: Doc, page: bool = False) -> str:
     colors = {}
     for span in doc.spans[WHY]:
         colors[span.label_] = COLORS.get(span.label_.split(" ")[0], "#eeeeee")
-    return displacy.render(
+    html = displacy.render(
         doc,
         style="span",
-        page=page,
+        page=False,
         minify=False,
-        options={"spans_key": WHY, "colors": colors, "top_offset_step": 36},
+        options={"spans_key": WHY, "colors": colors, "top_offset_step": 30},
     )
+    return _PAGE.format(body=html) if page else html
+
+
+_PAGE = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Why it was extracted"
+    "</title><style>body{{margin:.5rem;font-family:system-ui,sans-serif;font-size:15px}}"
+    "</style></head><body>{body}</body></html>"
+)
 
 
 def explain_clause(

@@ -9,6 +9,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session, select
 
 from models import fields, queue, review
@@ -153,6 +154,7 @@ def obligation_context(request: Request, obligation_id: str) -> dict:
         # Newest first; the events of one write keep their order (field changes, then status).
         "events": sorted(events, key=lambda e: (-e.at.timestamp(), e.id or 0)),
         "definitions": review.definitions_for(ob, document), "roles": roles_of(document),
+        "explained": ob.origin != "reviewer" and bool(ob.text),
         "views": views, "image_error": image_error,
         "previous_id": where.previous_id, "next_id": where.next_id,
         "queue_index": where.index, "queue_total": where.total,
@@ -162,6 +164,28 @@ def obligation_context(request: Request, obligation_id: str) -> dict:
         "mismatches": fields.deadline_mismatches(review.snapshot(ob)),
         "conflict": None, "mine": {}, "values": None, "comment": "", "invalid": None,
     }
+
+
+# The displaCy drawing positions every label with inline styles, which the app's policy
+# forbids; it is served as a page of its own, framed by the obligation page only, that may
+# style inline but runs nothing and loads nothing (the contract's words are escaped).
+WHY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+
+
+@router.get("/obligations/{obligation_id}/why")
+def obligation_why(request: Request, obligation_id: ObligationId, user: Reviewer):
+    with db(request) as session:
+        ob = _obligation(session, obligation_id)
+        document = session.get(Document, ob.document_id)
+        clause = session.get(Clause, ob.clause_id) if ob.clause_id else None
+        drawing = review.explanation(ob, clause, document)
+    if drawing is None:
+        raise HTTPException(404, "A reviewer added this obligation: no rule extracted it.")
+    return HTMLResponse(drawing, headers=WHY_HEADERS)
 
 
 @router.get("/obligations/{obligation_id}")
