@@ -36,14 +36,15 @@ class GoldChecklist:
 
 
 def load_checklist_gold(
-    directory: Path, item_ids: Iterable[str], gold_set: str | None = None
+    directory: Path | Iterable[Path], item_ids: Iterable[str], gold_set: str | None = None
 ) -> tuple[list[GoldChecklist], list[str]]:
-    """The checklists of the gold files in ``directory`` and the names of files without one
-    (real-contract gold arrives progressively). A checklist that leaves out an item, names an
-    unknown one or an unknown state raises ``ChecklistGoldError``."""
+    """The checklists of the gold files in ``directory`` (or the given files) and the names of
+    files without one. A checklist that leaves out an item, names an unknown one or an unknown
+    state raises ``ChecklistGoldError``."""
     expected = list(item_ids)
     found, without = [], []
-    for path in sorted(Path(directory).glob("*.yaml")):
+    paths = sorted(directory.glob("*.yaml")) if isinstance(directory, Path) else directory
+    for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         checklist = data.get("checklist")
         if not checklist:
