@@ -7,7 +7,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from pipeline.numbering import MODAL, LimbLevel, is_title, limb_candidates
+from pipeline.numbering import MODAL, PART_ANNEX, LimbLevel, is_title, limb_candidates
 from pipeline.types import ClauseKind, ClauseNode, Layout, Line
 
 
@@ -22,7 +22,8 @@ class Node:
     start: int
     page_start: int
     container: str | None = None
-    number: tuple[int, ...] | None = None
+    section: str | None = None
+    number: tuple[float, ...] | None = None
     segments: list[list[int]] = field(default_factory=list)
     page_end: int = 0
     body_x0: float | None = None
@@ -79,6 +80,7 @@ def freeze(nodes: list[Node], text: str) -> tuple[ClauseNode, ...]:
                 page_end=page_end[i],
                 unit=unit,
                 container=node.container,
+                section=node.section,
             )
         )
     return tuple(out)
@@ -95,13 +97,19 @@ class TreeBuilder:
         self.nodes: list[Node] = []
         self.current: int | None = None  # node receiving text
         self.clause: int | None = None  # deepest numbered (non-limb) node: limbs attach here
-        self.container: int | None = None  # schedule/annex node
+        self.container: int | None = None  # schedule/annex node (the innermost)
+        self.schedule: int | None = None  # the outermost schedule, whose parts these are
         self.part: int | None = None
         self.article: int | None = None
-        self.last_number: tuple[int, ...] | None = None
-        self.number_nodes: dict[tuple[int, ...], int] = {}
+        self.last_number: tuple[float, ...] | None = None
+        # The last number of each length: where a document's automatic numbering broke
+        # ("3. PROVISION OF INFORMATION" / "2.2 The Supplier …"), sub-clauses still follow
+        # each other.
+        self.last_of_length: dict[int, tuple[float, ...]] = {}
+        self.number_nodes: dict[tuple[float, ...], int] = {}
         self.limbs: list[LimbLevel] = []
         self.pending_heading: str | None = None
+        self.sections: dict[int, str] = {}  # number length -> the heading of the current run
         self.in_toc = False
         self.awaiting_title = False  # a schedule or article heading whose title is on the next line
         gaps = [
@@ -110,31 +118,63 @@ class TreeBuilder:
         self.line_gap = statistics.median(gaps) if gaps else 2.0
 
     def _open_container(self, line: Line, m: re.Match, nxt: Line | None) -> None:
-        word = m.group(1).capitalize()
-        ref = f"{word} {m.group(2)}"
-        heading = m.group(3).strip() or None
+        printed, label, rest = (
+            (m.group(2), m.group(3), m.group(4))
+            if m.re is PART_ANNEX
+            else (m.group(1), m.group(2), m.group(3))
+        )
+        word = printed.capitalize()
+        heading = rest.strip() or None
         self._close_limbs()
+        # "PART B - ANNEX 1: …" inside a schedule: the annex of that part,
+        # "Schedule C8, Part B, Annex 1".
+        inside = None
+        if m.re is PART_ANNEX and self.schedule is not None:
+            inside = self._part_named(m.group("part"))
+        ref = f"{word} {label}"
+        if inside is not None:
+            ref = f"{self.nodes[inside].ref}, {ref}"
         index = self._new(
             Node(
                 ref=ref,
-                label=f"{m.group(1)} {m.group(2)}",
+                label=f"{printed} {label}",
                 kind="schedule",
-                depth=0,
-                parent=None,
+                depth=0 if inside is None else self.nodes[inside].depth + 1,
+                parent=inside,
                 heading=heading,
                 start=line.start,
                 page_start=line.page,
+                container=self.nodes[inside].ref if inside is not None else None,
             ),
         )
+        # An annex to a schedule does not end it: a later "PART E" is still the schedule's.
+        annex_of_schedule = (
+            word in ("Annex", "Annexure", "Appendix")
+            and self.schedule is not None
+            and self.nodes[self.schedule].ref.startswith("Schedule")
+        )
+        if inside is None and not annex_of_schedule:
+            self.schedule = index
         self.container, self.part, self.article, self.clause = index, None, None, None
         self.current = index
         self.last_number = None
+        self.last_of_length = {}
+        self.sections = {}
         self.number_nodes = {}
         self.awaiting_title = heading is None
 
+    def _part_named(self, label: str) -> int | None:
+        """The part of the current schedule printed with ``label`` (its latest)."""
+        wanted = (
+            f"{self.nodes[self.schedule].ref}, Part {label}" if self.schedule is not None else ""
+        )
+        found = [i for i, n in enumerate(self.nodes) if n.kind == "part" and n.ref == wanted]
+        return found[-1] if found else None
+
     def _open_part(self, line: Line, m: re.Match) -> None:
         self._close_limbs()
-        prefix = self.nodes[self.container].ref if self.container is not None else None
+        outer = self.schedule if self.container is not None else None
+        prefix = self.nodes[outer].ref if outer is not None else None
         ref = f"{prefix}, Part {m.group(2)}" if prefix else f"Part {m.group(2)}"
         index = self._new(
             Node(
@@ -142,16 +182,19 @@ class TreeBuilder:
                 label=f"{m.group(1)} {m.group(2)}",
                 kind="part",
                 depth=1,
-                parent=self.container,
+                parent=outer,
                 heading=m.group(3).strip() or None,
                 start=line.start,
                 page_start=line.page,
                 container=prefix,
             ),
         )
+        self.container = outer
         self.part, self.current, self.clause = index, index, None
         if prefix:  # paragraph numbering restarts in each part of a schedule
             self.last_number = None
+            self.last_of_length = {}
+            self.sections = {}
             self.number_nodes = {}
 
     def _open_article(self, line: Line, m: re.Match) -> None:
@@ -189,7 +232,7 @@ class TreeBuilder:
         self.nodes[index].add(line.start, line.end, line.page)
 
     def _open_numbered(
-        self, line: Line, label: str, number: tuple[int, ...], rest: str, labelled: bool
+        self, line: Line, label: str, number: tuple[float, ...], rest: str, labelled: bool
     ) -> None:
         self._close_limbs()
         scope = self.part if self.part is not None and self.nodes[self.part].container else None
@@ -199,8 +242,15 @@ class TreeBuilder:
         parent = self._numbered_parent(number)
         depth = (self.nodes[parent].depth + 1) if parent is not None else 0
         heading, body_offset = self._heading(line, rest)
+        depth_key = len(number)
+        for deeper in [d for d in self.sections if d > depth_key]:
+            del self.sections[deeper]
         if heading is None and self.pending_heading:
             heading = self.pending_heading
+            self.sections[depth_key] = heading  # a heading on its own line opens a run
+        elif heading is not None:
+            self.sections.pop(depth_key, None)
+        section = self.sections.get(depth_key) if heading is None else None
         self.pending_heading = None
         index = self._new(
             Node(
@@ -214,6 +264,7 @@ class TreeBuilder:
                 page_start=line.page,
                 container=prefix,
                 number=number,
+                section=section,
             ),
         )
         node = self.nodes[index]
@@ -221,9 +272,10 @@ class TreeBuilder:
         node.body_x0 = self._body_x0(line, body_offset)
         self.number_nodes[number] = index
         self.last_number = number
+        self.last_of_length[len(number)] = number
         self.current = self.clause = index
 
-    def _numbered_parent(self, number: tuple[int, ...]) -> int | None:
+    def _numbered_parent(self, number: tuple[float, ...]) -> int | None:
         for k in range(len(number) - 1, 0, -1):
             if number[:k] in self.number_nodes:
                 return self.number_nodes[number[:k]]

@@ -7,20 +7,37 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# "CALL-OFF SCHEDULE C8: (OPTIONAL)", "JOINT SCHEDULE 3", "SCHEDULE – I", "Annexure 3"
+_QUALIFIER = r"(?:(?:CALL[- ]OFF|Call[- ]Off|JOINT|Joint|FRAMEWORK|Framework)\s+)?"
+_OPTIONAL = r"(?:\((?:OPTIONAL|Optional|O)\)\s*)?"
 CONTAINER = re.compile(
-    r"^(SCHEDULE|Schedule|ANNEX|Annex|APPENDIX|Appendix|EXHIBIT|Exhibit|ATTACHMENT|Attachment)"
-    r"\s+(\d{1,3}(?:\.\d{1,2})?|[A-Z]|[IVXLC]{1,6})\b\.?\s*[-–—:]?\s*(.*)$"
+    rf"^{_QUALIFIER}(SCHEDULE|Schedule|ANNEXURE|Annexure|ANNEX|Annex|APPENDIX|Appendix|EXHIBIT|"
+    r"Exhibit|ATTACHMENT|Attachment)\s*[-–—]?\s*([A-Z]?\d{1,3}(?:\.\d{1,2})?|[A-Z]|[IVXLC]{1,6})"
+    rf"\b\.?\s*{_OPTIONAL}[-–—:]?\s*{_OPTIONAL}(.*)$"
+)
+# "PART B - ANNEX 1: BASELINE SECURITY REQUIREMENTS": an annex of a part (word and label in
+# groups 1 and 2 as in CONTAINER, the part's label named).
+PART_ANNEX = re.compile(
+    r"^(?:PART|Part)\s+(?P<part>[A-Z]|\d{1,2})\s*[-–—:]\s*(ANNEX|Annex|APPENDIX|Appendix)\s+"
+    r"(\d{1,3}|[A-Z])\b\.?\s*[-–—:]?\s*(.*)$"
 )
 PART = re.compile(r"^(PART|Part)\s+(\d{1,2}|[A-Z]|[IVX]{1,4})\b\.?\s*[-–—:]?\s*(.*)$")
-ARTICLE = re.compile(r"^(ARTICLE|Article)\s+(\d{1,3}|[IVXLC]{1,7})\b\.?\s*[-–—:]?\s*(.*)$")
-SECTION = re.compile(
-    r"^(SECTION|Section|CLAUSE|Clause)\s+(\d{1,3}(?:\.\d{1,3}){0,4})\.?(?:\s+(.*)|$)"
+ARTICLE = re.compile(
+    r"^(ARTICLE|Article)\s*[-–—]?\s*(\d{1,3}[A-Z]?|[IVXLC]{1,7})\b\.?\s*[-–—:]?\s*(.*)$"
 )
-DECIMAL = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){0,4})(\.?)(?:\s+|(?=[A-Z“\"(]))(.*)$")
+# Numbers as printed: "12.1", "12.1.", "16A.1", and "6. 2. 1." (a space after each full stop,
+# as some filings are typeset).
+_NUMBER = r"\d{1,3}[A-Z]?(?:\.\s?\d{1,3}){0,4}"
+SECTION = re.compile(rf"^(SECTION|Section|CLAUSE|Clause)\s+({_NUMBER})\.?(?:\s+(.*)|$)")
+DECIMAL = re.compile(rf"^({_NUMBER})(\.?)(?:\s+|(?=[A-Z“\"(]))(.*)$")
+# "3.3.1unless otherwise …": a sub-clause number run into its first word (a lost tab).
+GLUED = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){2,4})()(?=[a-z])(.*)$")
+# A bullet glyph before a clause number: "• 12.1 …", "(cid:127) 12.1 …"
+BULLET = re.compile(r"^(?:\(cid:\d+\)|[•●▪◦·∙‣⁃■□►➢])\s*")
 LIMB = re.compile(r"^\(([a-z]{1,2}|[ivxlc]{1,6}|[A-Z]{1,2}|\d{1,2})\)\s*(.*)$")
 # Limbs printed "A." / "a)" / "ii." (common in US filings), and "1." inside a clause's list.
 LIMB_DOTTED = re.compile(r"^([A-Z]|[a-z]|[ivx]{1,5}|\d{1,2})[.)](?:\s+(.*)|$)")
-TOC_ENTRY = re.compile(r"(\.{4,}|…{2,}|\s\.\s\.\s\.)\s*\d+\s*$")
+TOC_ENTRY = re.compile(r"(\.{4,}|…{2,}|\s\.\s\.\s\.)\s*(?:(?i:page)\s+)?\d+\s*$")
 CONTENTS = re.compile(r"^(table\s+of\s+)?contents$", re.I)
 END_MATTER = re.compile(
     r"^(IN WITNESS|SIGNED|Signed (by|for)|EXECUTED|Executed (as|by)|AS WITNESS|"
@@ -98,20 +115,33 @@ def limb_candidates(label: str) -> list[tuple[str, int]]:
     return out
 
 
-def follows(prev: tuple[int, ...] | None, num: tuple[int, ...]) -> bool:
-    """Whether decimal number ``num`` may come after ``prev`` (gaps of one are tolerated)."""
+def follows(prev: tuple[float, ...] | None, num: tuple[float, ...]) -> bool:
+    """Whether decimal number ``num`` may come after ``prev`` (gaps of one are tolerated; a
+    lettered number, "16A", may follow any "16…")."""
     if prev is None:
         return num[-1] in (0, 1) or (len(num) == 1 and num[0] <= 3)
     for k in range(min(len(prev), len(num))):
-        if num[:k] == prev[:k] and 1 <= num[k] - prev[k] <= 2:
+        step = num[k] - prev[k]
+        if num[:k] == prev[:k] and (1 <= step <= 2 or (0 < step < 1 and num[k] % 1)):
             return all(n in (0, 1) for n in num[k + 1 :])
     if len(num) > len(prev) and num[: len(prev)] == prev:
         return all(n in (0, 1) for n in num[len(prev) :])
     return False
 
 
-def parse_number(label: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in label.strip(".").split("."))
+def parse_number(label: str) -> tuple[float, ...]:
+    """ "12.1" → (12, 1); "6. 2. 1." → (6, 2, 1); "16A.1" → (16.01, 1)."""
+    out: list[float] = []
+    for part in label.replace(" ", "").strip(".").split("."):
+        letter = part[-1] if part[-1:].isalpha() else ""
+        digits = part[:-1] if letter else part
+        out.append(int(digits) + ((ord(letter.upper()) - 64) / 100 if letter else 0))
+    return tuple(out)
+
+
+def printed_label(label: str) -> str:
+    """A number as a lawyer cites it: "6. 2. 1." → "6.2.1", "12.1." → "12.1"."""
+    return label.replace(" ", "").rstrip(".")
 
 
 def is_title(text: str, max_words: int = 10) -> bool:

@@ -9,29 +9,47 @@ is what keeps "30 days" or "Clause\\n23.4" at a line start from opening a clause
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pipeline.clause_tree import Node, TreeBuilder, freeze
 from pipeline.numbering import (
     ARTICLE,
+    BULLET,
     CONTAINER,
     CONTENTS,
     DECIMAL,
     END_MATTER,
+    GLUED,
     LIMB,
     LIMB_DOTTED,
     PART,
+    PART_ANNEX,
     SECTION,
     TOC_ENTRY,
     follows,
     is_title,
     parse_number,
+    printed_label,
 )
 from pipeline.types import ClauseNode, Layout, Line
 
 
 def layout_to_clauses(layout: Layout) -> tuple[ClauseNode, ...]:
     """The clause tree of a document, in document order."""
-    return _Parser(layout).parse()
+    return _Parser(_bold_that_means_something(layout)).parse()
+
+
+def _bold_that_means_something(layout: Layout) -> Layout:
+    """A document set all in bold has no bold headings: bold is dropped where most of the
+    body text is bold, so that every line is not read as a heading."""
+    body = [ln for ln in layout.lines if ln.table is None]
+    if not body or sum(ln.bold for ln in body) <= 0.5 * len(body):
+        return layout
+    lines = tuple(
+        replace(ln, bold=False, words=tuple(replace(w, bold=False) for w in ln.words))
+        for ln in layout.lines
+    )
+    return replace(layout, lines=lines)
 
 
 # --- the parser -----------------------------------------------------------------------------
@@ -87,13 +105,17 @@ class _Parser(TreeBuilder):
 
     def _heading_like(self, line: Line) -> bool:
         text = line.text.strip()
-        return (line.bold or text.isupper()) and len(text.split()) <= 12 and text[-1:] != ","
+        if len(text.split()) > 12 or text[-1:] in ",.;:":
+            return False
+        # Bold or capitals; or a short line in title case set apart by white space above.
+        apart = line.gap_before > self.line_gap + 4
+        return line.bold or text.isupper() or (apart and is_title(text, 8) and text[:1].isupper())
 
     # -- markers ---------------------------------------------------------------------------
 
     def _marker(self, line: Line, prev: Line | None, nxt: Line | None) -> bool:
         """Whether ``line`` opens a node (and it was opened) or is a heading for the next."""
-        text = line.text.strip()
+        text = BULLET.sub("", line.text.strip())
         if END_MATTER.match(text) and self.clause is not None:
             self._open_end_matter(line)
             return True
@@ -105,6 +127,9 @@ class _Parser(TreeBuilder):
         )
 
     def _container_marker(self, line: Line, text: str, nxt: Line | None) -> bool:
+        if (m := PART_ANNEX.match(text)) and self._container_like(line, m.group(4), m.group(2)):
+            self._open_container(line, m, nxt)
+            return True
         if m := CONTAINER.match(text):
             # "EXHIBIT 10.14" above a SEC filing's title labels the filing, not a schedule.
             filing_label = (
@@ -127,16 +152,14 @@ class _Parser(TreeBuilder):
     def _numbered_marker(self, line: Line, text: str, prev: Line | None) -> bool:
         if m := SECTION.match(text):
             number = parse_number(m.group(2))
-            if follows(self.last_number, number) or line.bold:
-                label = f"{m.group(1).capitalize()} {m.group(2).rstrip('.')}"
+            if self._follows(number) or line.bold:
+                label = f"{m.group(1).capitalize()} {printed_label(m.group(2))}"
                 self._open_numbered(line, label, number, m.group(3) or "", labelled=True)
                 return True
-        if m := DECIMAL.match(text):
-            number = parse_number(m.group(1))
-            rest = m.group(3)
-            plausible = follows(self.last_number, number) or (
-                line.bold and len(number) == 1 and is_title(rest)
-            )
+        if m := DECIMAL.match(text) or GLUED.match(text):
+            label, rest = self._longest_following(m.group(1), m.group(3))
+            number = parse_number(label)
+            plausible = self._follows(number) or (line.bold and len(number) == 1 and is_title(rest))
             # A bare number followed by lower-case text is a wrapped quantity, not numbering,
             # unless it is a sub-clause completing a stem (``31.1 … if:`` / ``31.1.1 an …``).
             wrapped = rest[:1].islower() and not m.group(2)
@@ -146,9 +169,26 @@ class _Parser(TreeBuilder):
                 or (prev is not None and prev.text.rstrip().endswith((" or", " and")))
             )
             if plausible and not (wrapped and not completes):
-                self._open_numbered(line, m.group(1).rstrip("."), number, rest, labelled=False)
+                self._open_numbered(line, printed_label(label), number, rest, labelled=False)
                 return True
         return False
+
+    def _longest_following(self, printed: str, rest: str) -> tuple[str, str]:
+        """ "6. 2. 1. 30 (thirty) days": the longest leading run of the printed number that
+        follows the numbering so far ("6. 2. 1."), the rest being text ("30 (thirty) …")."""
+        parts = printed.split(".")
+        for k in range(len(parts), 0, -1):
+            label = ".".join(parts[:k])
+            if label.strip() and self._follows(parse_number(label)):
+                dropped = ".".join(parts[k:]).strip(" .")
+                return label, f"{dropped} {rest}".strip() if dropped else rest
+        return printed, rest
+
+    def _follows(self, number: tuple[float, ...]) -> bool:
+        if follows(self.last_number, number):
+            return True
+        same = self.last_of_length.get(len(number))
+        return len(number) > 1 and same is not None and follows(same, number)
 
     def _limb_marker(self, line: Line, text: str) -> bool:
         m = LIMB.match(text) or LIMB_DOTTED.match(text)
@@ -180,7 +220,9 @@ class _Parser(TreeBuilder):
         rest = rest.strip()
         if rest and (rest[-1:] in ".;," and not rest.isupper()):
             return False
-        return (word.isupper() or line.bold) and (not rest or is_title(rest, 14))
+        # A title may carry a note in brackets: "PART A: SHORT FORM … (applicable to Lot 1a)".
+        title = rest.split("(")[0].strip() if rest[:1] != "(" else rest
+        return (word.isupper() or line.bold) and (not title or is_title(title, 14))
 
     # -- text ------------------------------------------------------------------------------
 

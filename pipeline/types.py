@@ -173,6 +173,9 @@ class ClauseNode:
     page_end: int
     unit: bool = False
     container: str | None = None  # "Schedule 8", "Schedule 8, Part B" for paragraphs inside
+    # The heading on a line of its own above a run of clauses ("Voluntary Withdrawal" above
+    # 28-30): context for each clause of the run that has no heading of its own.
+    section: str | None = None
 
     @property
     def is_limb(self) -> bool:

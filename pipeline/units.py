@@ -176,8 +176,9 @@ def _completed_by_children(text: str, clauses: tuple[ClauseNode, ...], node: Cla
 
 
 def context_headings(clauses: tuple[ClauseNode, ...], unit: ClauseNode) -> list[str]:
-    """Headings of the nodes above ``unit``, nearest first (empty ones included)."""
-    out = []
+    """Headings of the nodes above ``unit``, nearest first (empty ones included): the
+    heading of the run of clauses it stands in first, where it has one."""
+    out = [unit.section] if unit.section else []
     node = unit
     while node.parent is not None:
         node = clauses[node.parent]
