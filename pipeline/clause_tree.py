@@ -158,7 +158,8 @@ class TreeBuilder:
         self.container, self.part, self.article, self.clause = index, None, None, None
         self.current = index
         self.last_number = None
-        self.last_of_length = {}
+        if not annex_of_schedule:  # Word's numbering may run on through a schedule's annexes
+            self.last_of_length = {}
         self.sections = {}
         self.number_nodes = {}
         self.awaiting_title = heading is None
@@ -191,9 +192,8 @@ class TreeBuilder:
         )
         self.container = outer
         self.part, self.current, self.clause = index, index, None
-        if prefix:  # paragraph numbering restarts in each part of a schedule
-            self.last_number = None
-            self.last_of_length = {}
+        if prefix:  # paragraph numbering restarts in each part of a schedule (but may also
+            self.last_number = None  # run on from the previous part: last_of_length stays)
             self.sections = {}
             self.number_nodes = {}
 

@@ -178,6 +178,9 @@ class _Parser(TreeBuilder):
         follows the numbering so far ("6. 2. 1."), the rest being text ("30 (thirty) …")."""
         parts = printed.split(".")
         for k in range(len(parts), 0, -1):
+            # Cut only where the printed number has a space: "2.17" is one number.
+            if k < len(parts) and not parts[k][:1].isspace():
+                continue
             label = ".".join(parts[:k])
             if label.strip() and self._follows(parse_number(label)):
                 dropped = ".".join(parts[k:]).strip(" .")
@@ -188,7 +191,9 @@ class _Parser(TreeBuilder):
         if follows(self.last_number, number):
             return True
         same = self.last_of_length.get(len(number))
-        return len(number) > 1 and same is not None and follows(same, number)
+        if len(number) < 2 or same is None or number[:-1] != same[:-1]:
+            return False
+        return 1 <= number[-1] - same[-1] <= 6  # a broken run skips a few: 2.12 … 2.17
 
     def _limb_marker(self, line: Line, text: str) -> bool:
         m = LIMB.match(text) or LIMB_DOTTED.match(text)

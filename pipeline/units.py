@@ -96,8 +96,9 @@ def _unit_text(
         pieces.append(Piece(start, start + len(chunk), source, node, kind))
         return len(pieces) - 1
 
-    if unit.heading:
-        add(unit.heading, None, unit.index, "heading")
+    heading = reading_heading(clauses, unit)
+    if heading:
+        add(heading, None, unit.index, "heading")
     stem = completed_stem(text, clauses, unit)
     if stem is not None:
         add(text[stem[0] : stem[1]], stem[0], clauses[unit.parent or 0].index, "stem")
@@ -106,7 +107,7 @@ def _unit_text(
     context = UnitContext(
         index=unit.index,
         ref=unit.ref,
-        heading=unit.heading,
+        heading=heading,
         context=tuple(h for h in context_headings(clauses, unit)),
         parent_heading=clauses[unit.parent].heading if unit.parent is not None else None,
         pieces=tuple(pieces),
@@ -173,6 +174,19 @@ def _completed_by_children(text: str, clauses: tuple[ClauseNode, ...], node: Cla
     return any(
         c.parent == node.index and not c.is_limb for c in clauses[node.index + 1 : node.index + 4]
     )
+
+
+def reading_heading(clauses: tuple[ClauseNode, ...], unit: ClauseNode) -> str | None:
+    """The heading a reader takes a clause to stand under: its own; else the heading of the
+    run of clauses it belongs to; else that of the clause it is a sub-clause of ("16.2"
+    under "16. TERM AND TERMINATION"). A schedule's or part's title is further context."""
+    if unit.heading or unit.section:
+        return unit.heading or unit.section
+    if unit.parent is not None:
+        parent = clauses[unit.parent]
+        if parent.kind in ("clause", "paragraph", "article"):
+            return parent.heading
+    return None
 
 
 def context_headings(clauses: tuple[ClauseNode, ...], unit: ClauseNode) -> list[str]:
