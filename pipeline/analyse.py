@@ -78,7 +78,7 @@ def write_obligation(
         ref=candidate.ref,
         unit=unit.index,
         clause=candidate.node,
-        categories=classification.categories,
+        categories=candidate.categories or classification.categories,
         modality=candidate.modality,  # type: ignore[arg-type]
         obligor=candidate.obligor,
         beneficiary=candidate.beneficiary,

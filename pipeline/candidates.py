@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pipeline.types import Deadline
+from pipeline.types import Category, Deadline
 
 CandidateSource = Literal["sentence", "limb", "inline_limb", "implied", "table_row"]
 
@@ -60,3 +60,4 @@ class Candidate:
     source: CandidateSource = "sentence"
     boxes_range: tuple[int, int] | None = None  # document range to draw (a table row)
     xrefs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (words, the refs they may cite)
+    categories: tuple[Category, ...] = ()  # what the sentence is about (empty: its unit's)

@@ -75,3 +75,46 @@ def test_classify_definitions_are_never_classified():
         ]
     )
     assert all(not c.categories for c in e.classifications)
+
+
+def test_classify_a_pay_scheme_heading_is_not_the_contract_term():
+    # cat.exclude.incentive_plans masks "TERM" in SHORT TERM INCENTIVE PLAN; the text still counts
+    assert (
+        classify(
+            "The Executive's target award will be up to 112% of base salary.",
+            heading="SHORT TERM INCENTIVE PLAN (STIP)",
+        ).categories
+        == ()
+    )
+    assert (
+        "termination"
+        in classify(
+            "If the Executive's employment is terminated before the bonus is paid, the Company may "
+            "terminate this Agreement by giving three months' notice.",
+            heading="SHORT TERM INCENTIVE PLAN (STIP)",
+        ).categories
+    )
+
+
+def test_classify_each_obligation_carries_its_own_sentence_categories():
+    doc = analyse_clause(
+        "The Supplier shall return all Council Data to the Council within 10 Working Days. "
+        "The Supplier shall deliver the Exit Plan within 20 Working Days. "
+        "The Supplier shall pay the Council's costs of any audit within 30 days.",
+        context=("SUPPLIER OBLIGATIONS",),
+    )
+    found = {s._.candidate.action[:20]: s._.candidate.categories for s in doc.spans["obligation"]}
+    assert found == {
+        "return all Council D": ("data_return",),
+        "deliver the Exit Pla": ("exit",),
+    }  # the audit costs duty is about none of our categories and is not shown
+
+
+def test_classify_a_list_under_a_stem_takes_the_stems_categories():
+    doc = analyse_clause(
+        "On the Exit Date the Supplier shall deliver to the Council: (a) a complete copy of the "
+        "Council Data; and (b) the source code of the Software.",
+        context=("SUPPLIER OBLIGATIONS",),
+    )
+    categories = {c for s in doc.spans["obligation"] for c in s._.candidate.categories}
+    assert categories and all(s._.candidate.categories for s in doc.spans["obligation"])

@@ -26,6 +26,7 @@ from pipeline.components.stems import (
     NO_STEM,
     Stem,
     beneficiary_in,
+    categories_in,
     clean_action,
     confidence_of,
     stem_of,
@@ -61,6 +62,7 @@ class _Walk:
         self.doc = doc
         self.unit_ctx = doc._.unit
         self.out: list[Span] = []
+        self.inherited: tuple[str, ...] = ()  # the categories of the stem above, if any
         sentences = [s for s in doc.spans.get("sentence", []) if not self._in_table(s)]
         self.by_piece: dict[int, list[Span]] = {}
         for s in sentences:
@@ -119,6 +121,16 @@ class _Walk:
             self.sentence(sentence, node)
 
     def limb(self, limb: UnitNode, stem: Stem | None) -> None:
+        """A limb is about what its stem is about, and about what its own words are."""
+        saved = self.inherited
+        if stem is not None:
+            self.inherited = tuple(dict.fromkeys(saved + stem.categories))
+        try:
+            self._limb(limb, stem)
+        finally:
+            self.inherited = saved
+
+    def _limb(self, limb: UnitNode, stem: Stem | None) -> None:
         if limb.limbs:
             self.node(limb, stem or NO_STEM, inherited=stem is not None)
             return
@@ -273,6 +285,10 @@ class _Walk:
         text = " ".join(span.text.split())
         if len(text) < _MIN_CHARS:
             return
+        found = set(categories_in(span)) | set(self.inherited)
+        categories = tuple(c for c in ("exit", "data_return", "termination") if c in found)
+        if self.unit_ctx is not None and not categories:
+            return  # a duty about none of our categories is not shown
         start, end = span.start_char, span.end_char
         if self.unit_ctx is not None:
             start, end = self.unit_ctx.source_offset(start), self.unit_ctx.source_offset(end)
@@ -297,6 +313,7 @@ class _Walk:
             confidence=round(confidence, 2),
             source=source,
             xrefs=xrefs_in(out),
+            categories=categories,
         )
         self.out.append(out)
 

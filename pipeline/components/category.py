@@ -51,7 +51,10 @@ class UnitCategories:
         self.threshold = next((r.value for r in rules if isinstance(r, CategoryThreshold)), 2.0)
         self.dampen = [r for r in rules if isinstance(r, CategoryDampen)]
         self.exclude_words = frozenset(
-            p.lower() for r in rules if isinstance(r, CategoryExclude) for p in r.phrases
+            p.lower()
+            for r in rules
+            if isinstance(r, CategoryExclude) and not r.mask
+            for p in r.phrases
         )
         self.scope = {rule_id: getattr(r, "scope", "text") for rule_id, r in self.rules.items()}
         self._contexts: dict[str, Doc] = {}
@@ -62,15 +65,65 @@ class UnitCategories:
         doc._.categories = categories
         doc._.category_evidence = evidence
         doc._.category_scores = scores
+        framed = self.framed(doc, hits, categories)
         for sentence in doc.spans.get("sentence", []):
             if sentence._.sentence_kind != "heading":
-                sentence._.categories = categories
+                sentence._.categories = self.of_sentence(sentence, hits, categories, framed)
         return doc
+
+    def framed(self, doc: Doc, hits: Hits, categories: tuple[str, ...]) -> set[str]:
+        """The unit's categories that its heading or the headings above it carry: every
+        sentence of the unit is read in them ("everything in an exit schedule is exit")."""
+        unit = doc._.unit
+        heading = next((p for p in unit.pieces if p.kind == "heading"), None) if unit else None
+        out = set()
+        for rule_id, slots in hits.items():
+            rule = self.rules[rule_id]
+            category = getattr(rule, "category", None)
+            if category not in categories or getattr(rule, "weight", 0) <= 0:
+                continue
+            in_heading = heading is not None and any(
+                doc[a].idx < heading.end
+                for slot, positions in slots.items()
+                if slot != "requires"  # found in the headings above, not in this doc
+                for a, _ in positions
+            )
+            if in_heading or self.scope[rule_id] in ("heading", "context"):
+                out.add(category)
+        return out
+
+    def of_sentence(
+        self, sentence: Span, hits: Hits, categories: tuple[str, ...], framed: set[str]
+    ) -> tuple[str, ...]:
+        """A sentence's categories: the unit's categories that its heading carries, and those
+        whose words the sentence itself has (a duty in a termination clause about invoicing
+        during the term is in none: it is not shown)."""
+        own = set(framed)
+        for rule_id, slots in hits.items():
+            rule = self.rules[rule_id]
+            category = getattr(rule, "category", None)
+            if category not in categories or category in own or self.scope[rule_id] != "text":
+                continue
+            if getattr(rule, "weight", 0) <= 0:
+                continue
+            inside = {
+                slot: [(a, b) for a, b in positions if sentence.start <= a < sentence.end]
+                for slot, positions in slots.items()
+                if slot != "requires"
+            }
+            if isinstance(rule, CategoryNear):
+                # both words of a "near" rule in this sentence: "return … Council Data"
+                found = _near(rule, {**inside, "requires": slots.get("requires", [])})
+            else:
+                found = any(inside.values())
+            if found:
+                own.add(category)
+        return tuple(c for c in CATEGORIES if c in own)
 
     def hits(self, doc: Doc) -> Hits:
         """Every rule that matched, in its scope, with the token ranges it matched."""
         hits: Hits = {}
-        titles = reference_titles(doc)
+        titles = reference_titles(doc) + self._masked(doc)
         unit = doc._.unit
         heading = next((p for p in unit.pieces if p.kind == "heading"), None) if unit else None
         for span in doc.spans.get("cues", []):
@@ -134,14 +187,30 @@ class UnitCategories:
             evidence[rule.category].append(rule_id)
         return scores, evidence
 
+    def _masked(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token ranges of ``mask`` exclusions (SHORT TERM INCENTIVE PLAN): no cue inside them
+        counts, and the rest of the clause is scored as usual."""
+        return [
+            (span.start, span.end)
+            for span in doc.spans.get("cues", [])
+            if getattr(self.rules.get(span.id_), "mask", False)
+        ]
+
     def _excluded(self, doc: Doc, hits: Hits) -> bool:
-        if any(isinstance(self.rules[r], CategoryExclude) for r in hits):
-            return True
+        unit = doc._.unit
+        heading = _words(unit.heading) if unit is not None else ""
+        for rule_id in hits:
+            rule = self.rules[rule_id]
+            if not isinstance(rule, CategoryExclude) or rule.mask:
+                continue
+            # a heading excludes when it is all it says: DEFINITIONS, not INTRODUCTION AND
+            # DEFINITIONS above an exit schedule's purpose clause
+            if rule.scope != "heading" or heading in self.exclude_words:
+                return True
         if doc.count_by(LOWER).get(doc.vocab.strings["means"], 0) >= 3:
             return True  # a run of '"X" means …' is a definitions clause, whatever its heading
-        unit = doc._.unit
         parent = (unit.parent_heading or "") if unit is not None else ""
-        return " ".join(parent.split()).lower() in self.exclude_words
+        return _words(parent) in self.exclude_words
 
     def _context(self, doc: Doc) -> Doc:
         unit = doc._.unit
@@ -151,7 +220,7 @@ class UnitCategories:
             context = self.nlp.make_doc(text)
             for name in ("lemmatizer", "xref_ruler", "cue_ruler"):
                 context = self.nlp.get_pipe(name)(context)
-            titles = reference_titles(context)
+            titles = reference_titles(context) + self._masked(context)
             context.spans["cues"] = [
                 s
                 for s in context.spans.get("cues", [])
@@ -159,6 +228,12 @@ class UnitCategories:
             ]
             self._contexts[text] = context
         return self._contexts[text]
+
+
+def _words(heading: str | None) -> str:
+    """A heading as the exclusion phrases are written: lower case, single spaces, no trailing
+    full stop or colon."""
+    return " ".join((heading or "").split()).lower().rstrip(".:")
 
 
 def _add(hits: Hits, span: Span) -> None:

@@ -36,9 +36,19 @@ class Stem:
     trigger: str | None = None
     trigger_rule: str | None = None
     flags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # what the stem is about: its limbs are too
 
 
 NO_STEM = Stem()
+
+
+def categories_in(span: Span) -> tuple[str, ...]:
+    """The categories of the sentences ``span`` overlaps."""
+    found: set[str] = set()
+    for sentence in span.doc.spans.get("sentence", []):
+        if sentence.start < span.end and span.start < sentence.end:
+            found.update(sentence._.categories)
+    return tuple(c for c in ("exit", "data_return", "termination") if c in found)
 
 
 def stem_of(span: Span) -> Stem:
@@ -72,6 +82,7 @@ def stem_of(span: Span) -> Stem:
         trigger,
         trigger_rule,
         flags,
+        categories_in(span),
     )
 
 

@@ -67,8 +67,12 @@ class CategoryNear(_Rule):
 
 
 class CategoryExclude(_Matchable):
+    """Without ``mask`` the clause is about none of the categories (a definitions clause);
+    with it only the cues inside the matched words are ignored."""
+
     kind: Literal["exclude"]
     scope: Scope = "text"
+    mask: bool = False
 
 
 class CategoryDampen(_Rule):
