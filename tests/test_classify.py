@@ -118,3 +118,19 @@ def test_classify_a_list_under_a_stem_takes_the_stems_categories():
     )
     categories = {c for s in doc.spans["obligation"] for c in s._.candidate.categories}
     assert categories and all(s._.candidate.categories for s in doc.spans["obligation"])
+
+
+def test_classify_confidence_follows_how_plainly_the_clause_is_about_its_category():
+    def only(text, context=()):
+        (span,) = analyse_clause(text, context=context).spans["obligation"]
+        return span._.candidate
+
+    plain = only(
+        "On termination the Supplier shall return all Council Data to the Council and "
+        "delete all copies, and shall certify the deletion within 10 Working Days.",
+        context=("RETURN AND DELETION OF COUNCIL DATA",),
+    )
+    barely = only("The Supplier shall return the Loaned Equipment at the end of the Term.")
+    assert barely.confidence < plain.confidence
+    assert barely.rules["confidence"] in (("conf.topic.weak",), ("conf.topic.moderate",))
+    assert "confidence" not in plain.rules

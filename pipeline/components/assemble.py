@@ -30,6 +30,7 @@ from pipeline.components.stems import (
     clean_action,
     confidence_of,
     stem_of,
+    topic_factor,
 )
 from pipeline.components.trigger import find_trigger
 from pipeline.rules import decisions
@@ -289,6 +290,10 @@ class _Walk:
         categories = tuple(c for c in ("exit", "data_return", "termination") if c in found)
         if self.unit_ctx is not None and not categories:
             return  # a duty about none of our categories is not shown
+        factor, topic = topic_factor(self.doc._.category_scores or {}, categories)
+        if topic is not None:
+            confidence *= factor
+            rules = {**rules, "confidence": [topic]}
         start, end = span.start_char, span.end_char
         if self.unit_ctx is not None:
             start, end = self.unit_ctx.source_offset(start), self.unit_ctx.source_offset(end)

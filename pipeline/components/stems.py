@@ -105,6 +105,18 @@ def beneficiary_in(span: Span, obligor: str | None) -> str | None:
     return next((role for role in roles_in(span) if role != obligor), None)
 
 
+def topic_factor(scores: dict[str, float], categories: tuple[str, ...]) -> tuple[float, str | None]:
+    """How far the clause's words say it is about the obligation's categories, as a factor on
+    the confidence and the decision that set it (``TOPIC_MODERATE``, ``TOPIC_WEAK``): the
+    smallest threshold the best score is below wins."""
+    best = max((scores.get(c, 0.0) for c in categories), default=0.0)
+    topic = [d for d in decisions().values() if d.below is not None and best < d.below]
+    if not scores or not topic:
+        return 1.0, None
+    decision = min(topic, key=lambda d: d.below or 0.0)
+    return decision.confidence or 1.0, decision.id
+
+
 def confidence_of(obligor: str | None, obligor_rule: str | None) -> float:
     """The confidence an obligation starts from: that of the decision that found its party
     (``decisions.jsonl``); a party named by an alias counts as a subject."""

@@ -235,6 +235,8 @@ class Decision(_Rule):
     key: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     description: str
     confidence: float | None = Field(default=None, ge=0, le=1)
+    # a topic decision: applies when the unit's category score for the obligation is below this
+    below: float | None = Field(default=None, gt=0)
 
 
 # --- crossrefs.jsonl -----------------------------------------------------------------------
