@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import evaluate, export, ingest, review
+from cli import backup, evaluate, export, ingest, reextract, review
 
 app = typer.Typer(
     name="obligations",
@@ -16,7 +16,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for module in (ingest, review, export, evaluate):
+for module in (ingest, reextract, review, export, evaluate, backup):
     module.register(app)
 
 

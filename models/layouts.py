@@ -17,9 +17,11 @@ SOURCES = {"never": ("text",), "auto": ("text", "ocr"), "always": ("ocr-all",)}
 
 
 def cached_layout(
-    *, session: Session, sha256: str, parser_version: str, ocr_mode: str = "auto"
+    *, session: Session, sha256: str, parser_version: str, ocr_mode: str = "auto",
+    sources: tuple[str, ...] | None = None,
 ) -> LayoutCache | None:
-    sources = SOURCES[ocr_mode]
+    """The layout to use under ``ocr_mode`` (or from the first of ``sources`` stored)."""
+    sources = sources or SOURCES[ocr_mode]
     rows = {
         row.source: row
         for row in session.exec(
