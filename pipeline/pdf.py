@@ -83,10 +83,7 @@ def pdf_to_layout(data: bytes, *, max_pages: int | None = None) -> Layout:
     except MemoryError:
         # The worker's memory cap (flows.pool), reached mostly by a content stream that
         # inflates to gigabytes (a decompression bomb).
-        raise TooLarge(
-            "The PDF needs more memory than the limit allows while reading its pages "
-            "(a page whose content inflates to gigabytes?)."
-        ) from None
+        raise TooLarge(_TOO_MUCH_MEMORY) from None
     except (PSEOF, ValueError, KeyError, TypeError, AssertionError) as exc:
         raise CorruptPDF(
             f"The PDF is damaged and cannot be read ({type(exc).__name__}: {exc})."
@@ -187,8 +184,16 @@ def _check_is_pdf(data: bytes) -> None:
     raise NotAPDF(f"The file is not a PDF: it has no %PDF header and looks like {kind}.")
 
 
+_TOO_MUCH_MEMORY = (
+    "The PDF needs more memory than the limit allows while reading its pages "
+    "(a page whose content inflates to gigabytes?)."
+)
+
+
 def _open_error(exc: PdfminerException) -> Exception:
     inner = exc.args[0] if exc.args else exc
+    if isinstance(inner, MemoryError):
+        return TooLarge(_TOO_MUCH_MEMORY)
     if isinstance(inner, PDFPasswordIncorrect) or "password" in type(inner).__name__.lower():
         return EncryptedPDF()
     if isinstance(inner, PSEOF):
