@@ -205,7 +205,8 @@ class WorkerPool:
                 what = f"after {seconds:.0f} s" if started else "before it started (start-up)"
                 return JobOutcome("timeout", message=f"stopped {what}", pid=pid,
                                   seconds=seconds), False
-            ready = wait([worker.conn, worker.process.sentinel], timeout=remaining)
+            ready = wait([worker.conn, worker.process.sentinel],
+                         timeout=None if remaining == float("inf") else remaining)
             if worker.conn in ready or worker.conn.poll():
                 try:
                     message = worker.conn.recv()

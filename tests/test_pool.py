@@ -77,6 +77,10 @@ def test_pool_time_limit_stops_the_job_and_replaces_the_worker(pool):
     assert pool.run(echo, "next", timeout=60).status == "ok"
 
 
+def test_pool_without_a_time_limit(pool):
+    assert pool.run(sleep, 0.2, timeout=None).value == "woke"
+
+
 def test_pool_job_can_extend_its_time_limit(pool):
     assert pool.run(sleep_extended, 2, timeout=1).value == "woke"
 
