@@ -517,3 +517,39 @@ def test_store_document_change_moves_its_obligations_into_the_next_increment(eng
     store(engine, renamed)
     after = obligations(engine)
     assert all(after[i].updated_at > before[i] for i in before)
+
+
+def test_store_unchanged_obligations_keep_updated_at_and_version_issue_12(engine):
+    """Before: any rule-file change bumped updated_at and version of every unreviewed
+    obligation, so the registry's next increment re-sent everything."""
+    store(engine, make_extraction([RETURN, PLAN, DELETE]))
+    review(engine, oid(PLAN), "approved")
+    before = obligations(engine)
+    changes = store(engine, make_extraction([RETURN, PLAN, DELETE], version="v2"))
+    after = obligations(engine)
+    assert changes.unchanged == 2 and changes.updated == 0 and changes.merged == 1
+    with session_scope(engine) as session:
+        clause_ids = set(session.exec(select(Clause.id)))
+    for key, ob in after.items():
+        assert (ob.updated_at, ob.version) == (before[key].updated_at, before[key].version)
+        assert ob.clause_id in clause_ids and ob.clause_id != before[key].clause_id  # moved
+    assert after[oid(RETURN)].extractor_version == "v1"  # the version that produced it
+
+    # A candidate that does change is written, stamped and versioned as before.
+    store(engine, make_extraction([{**RETURN, "duration": "P10D"}, PLAN, DELETE],
+                                  version="v3"))
+    changed = obligations(engine)[oid(RETURN)]
+    assert changed.updated_at > before[oid(RETURN)].updated_at
+    assert changed.version == before[oid(RETURN)].version + 1
+    assert changed.extractor_version == "v3"
+    assert obligations(engine)[oid(DELETE)].version == before[oid(DELETE)].version
+
+
+def test_store_an_earlier_obligation_moving_others_down_is_no_change(engine):
+    store(engine, make_extraction([PLAN, DELETE]))
+    before = obligations(engine)
+    store(engine, make_extraction([RETURN, PLAN, DELETE], version="v2"))
+    after = obligations(engine)
+    assert after[oid(PLAN)].position == 1 and before[oid(PLAN)].position == 0
+    assert (after[oid(PLAN)].updated_at, after[oid(PLAN)].version) == (
+        before[oid(PLAN)].updated_at, before[oid(PLAN)].version)
