@@ -221,6 +221,7 @@ def _store_once(ctx: RunContext, outcome: Outcome, result: ParseResult) -> None:
             outcome.reason = "already processed by this extractor version"
         outcome.document_id, outcome.pages = document.id, document.pages
         outcome.flags, outcome.parsed = result.flags, result.layout is not None
+        outcome.timings = dict(result.timings)
 
 
 def _save_reading(session, sha256: str, result: ParseResult) -> None:

@@ -28,6 +28,7 @@ class Outcome:
     seconds: float = 0.0
     peak_rss_mb: float | None = None
     held_by: int | None = None  # the live run that had claimed it, while we waited
+    timings: dict[str, float] = field(default_factory=dict)  # the worker's: read, rules…
 
 
 @dataclass

@@ -322,14 +322,18 @@ def store_prepared(
     session.add(document)
     session.flush()
 
-    old_clause_refs = dict(
-        session.exec(
-            select(Clause.id, Clause.ref).where(Clause.document_id == document.id)
-        ).all()
-    )
-    new_clauses = [Clause(document_id=document.id, **row) for row in prepared.clauses]
-    session.add_all(new_clauses)
-    session.flush()
+    old_clauses = list(session.exec(
+        select(Clause).where(Clause.document_id == document.id).order_by(Clause.position)
+    ))
+    if _same_clauses(old_clauses, prepared.clauses):
+        # A rule change that leaves the clause tree as it was: keep the rows (and their ids,
+        # which links and obligations point to) instead of replacing them all.
+        new_clauses, old_clause_refs = old_clauses, {}
+    else:
+        old_clause_refs = {c.id: c.ref for c in old_clauses}
+        new_clauses = [Clause(document_id=document.id, **row) for row in prepared.clauses]
+        session.add_all(new_clauses)
+        session.flush()
     clause_by_position = {c.position: c.id for c in new_clauses}
     clause_by_ref: dict[str, int] = {}
     for c in new_clauses:
@@ -498,6 +502,21 @@ def _reconcile_obligations(
 
 
 _MISSING = object()
+
+
+def _same_clauses(stored: list[Clause], rows: list[dict[str, Any]]) -> bool:
+    """The stored clauses say exactly what the new rows say (the extractor version that
+    produced them aside)."""
+    if len(stored) != len(rows) or not stored:
+        return False
+    return all(
+        getattr(clause, name) == value
+        for clause, row in zip(stored, rows, strict=True)
+        for name, value in row.items()
+        if name != "extractor_version"
+    )
+
+
 # Bookkeeping of the row, not content of the obligation: a change of only these is no change.
 _NOT_CONTENT = frozenset({"clause_position", "extractor_version", "position"})
 
