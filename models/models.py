@@ -310,6 +310,8 @@ class HandoverMark(SQLModel, table=True):
     role: str  # outgoing | incoming
     marked_by: str
     marked_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 # --- ingest machinery ---------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from difflib import SequenceMatcher
 import pytest
 
 from pipeline.errors import NoTextLayer, OCRUnavailable
-from pipeline.extract import extract, layout_to_extraction, normalise_text
+from pipeline.extract import extract, layout_to_extraction
+from pipeline.ids import normalise_text
 from pipeline.ocr import OCR_CONFIDENCE, mark_ocr, read_pdf
 from tests.ingest_support import SAMPLE_DOCS, image_only_pdf
 
