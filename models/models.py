@@ -76,7 +76,7 @@ class Run(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     finished_at: datetime | None = _when()
-    status: str = "running"  # running | completed | failed | abandoned
+    status: str = "running"  # queued | running | completed | failed | abandoned
     parameters: dict = _json(dict)
     counts: dict = _json(dict)
     failures: list = _json(list)
@@ -85,6 +85,15 @@ class Run(SQLModel, table=True):
     host: str | None = None
     pid: int | None = None
     heartbeat_at: datetime | None = _when()
+    # Team runs (issue 13): ``origin`` is cli | web | prefect (a deployment run started from
+    # the Prefect UI, API or a schedule) | drop-folder | chunk (a part of a larger batch,
+    # ``parent_run_id``); ``worker`` the Prefect worker that ran it; ``progress`` the
+    # documents done so far, written as they finish (models.team_runs).
+    origin: str | None = None
+    started_by: str | None = None
+    parent_run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    worker: str | None = None
+    progress: dict = _json(dict)
 
 
 class Document(SQLModel, table=True):
