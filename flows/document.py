@@ -19,8 +19,10 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from flows.ingest_report import Outcome
+from flows.limits import database_slot
 from flows.parse_job import ParseJob, ParseResult, parse_document
 from flows.pool import JobOutcome, WorkerPool
+from flows.sources import DocumentStoreError, is_ref, keep, read_ref
 from models.db import session_scope
 from models.layouts import cached_layout, ocr_copy, ocr_pages, save_layout, save_ocr_copy
 from models.models import Document
@@ -71,12 +73,18 @@ def ingest_one(path: str, ctx: RunContext) -> Outcome:
     outcome = Outcome(path, Path(path).name)
     started = time.perf_counter()
     try:
-        data = read_file(Path(path), ctx.options.max_bytes)
-    except PipelineError as exc:
+        data = (read_ref(path, ctx.options.max_bytes) if is_ref(path)
+                else read_file(Path(path), ctx.options.max_bytes))
+    except (PipelineError, DocumentStoreError) as exc:
         # Without its bytes a file has no identity (documents are keyed by content): the
         # failure lives in the run's summary and the Run row, not as a document.
         return _failed(outcome, exc.code, exc.message)
     outcome.sha256 = hashlib.sha256(data).hexdigest()
+    try:  # the review app and every worker read it from the store from now on (issue 13)
+        if not is_ref(path):
+            keep(outcome.sha256, data)
+    except DocumentStoreError as exc:
+        return _failed(outcome, exc.code, exc.message)
     if (early := _already_handled(ctx, outcome)) is not None:
         return early
     holder = claim(ctx.engine, sha256=outcome.sha256, run_id=ctx.run_id)
@@ -185,7 +193,8 @@ def _store(ctx: RunContext, outcome: Outcome, result: ParseResult) -> None:
     run inserted at the same moment (the retry then finds its rows)."""
     for attempt in range(STORE_ATTEMPTS):
         try:
-            _store_once(ctx, outcome, result)
+            with database_slot():  # the team's cap on concurrent writers (flows.limits)
+                _store_once(ctx, outcome, result)
             return
         except (IntegrityError, OperationalError):
             if attempt == STORE_ATTEMPTS - 1:

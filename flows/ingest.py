@@ -37,21 +37,26 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from flows import limits
+from flows.artifacts import publish_artifacts
+from flows.chunks import ingest_in_parts
 from flows.document import RunContext, ingest_one
 from flows.files import MissingPath, collect_pdfs
 from flows.ingest_report import (
     IngestSummary,
     Outcome,
     Progress,
-    publish_artifacts,
     run_counts,
     run_failures,
 )
 from flows.parse_job import warm_up
 from flows.pool import WorkerPool
+from flows.progress import announce_total, report_outcome
+from flows.sources import split_refs
 from models.db import checkpoint, get_engine, init_db, session_scope
-from models.runs import HEARTBEAT_EVERY, beat, mark_abandoned, start_run, wait_for_release
+from models.runs import HEARTBEAT_EVERY, beat, mark_abandoned, wait_for_release
 from models.store import finish_run, summary_counts, total_counts
+from models.team_runs import begin_run
 from pipeline.version import current_extractor_version
 
 FLOW_NAME = "ingest-contracts"
@@ -97,9 +102,18 @@ def _report(progress: Progress) -> None:
 # No retries: a bad file fails the same way every time; I/O trouble is the document's
 # failure, reported, and tried again by the next ingest. No Prefect cache: the database,
 # keyed by SHA-256 and extractor version, already is one (and survives PREFECT_HOME).
+def _task_run_name() -> str:
+    """``ingest calloff_order_form.pdf``: the document's name, whether the task was given
+    a path or a document store reference (``store:<sha256>/<name>``)."""
+    from prefect.runtime import task_run
+
+    path = str(task_run.parameters.get("path", ""))
+    return f"ingest {path.rsplit('/', 1)[-1]}"
+
+
 ingest_document = task(
     ingest_one, name="ingest-document", cache_policy=NO_CACHE, retries=0,
-    task_run_name="ingest {path}",
+    task_run_name=_task_run_name,
 )
 
 
@@ -118,8 +132,15 @@ def ingest_contracts(
     max_bytes: int = IngestOptions.max_bytes,
     max_pages: int = IngestOptions.max_pages,
     max_memory_mb: int = IngestOptions.max_memory_mb,
+    chunk_size: int = 0,
+    run_id: int | None = None,
+    origin: str | None = None,
+    parent_run_id: int | None = None,
 ):
-    """Ingest contract PDFs: files, or folders searched for ``*.pdf``."""
+    """Ingest contract PDFs: files, folders searched for ``*.pdf``, or documents in the
+    document store (``store:<sha256>/<name>``). With ``chunk_size`` N and more than N
+    documents, the batch is split into parts of N, each a run of this deployment on the
+    work pool (flows.chunks). ``run_id``: a run the review app queued, taken up here."""
     options = IngestOptions(contract_type, counterparty, workers, ocr, timeout, max_bytes,
                             max_pages, max_memory_mb)
     engine = get_engine(db_url)
@@ -129,17 +150,24 @@ def ingest_contracts(
     version = current_extractor_version()
     with session_scope(engine) as session:
         abandoned = [r.id for r in mark_abandoned(session=session)]
-        run_id = start_run(session=session, flow_run_id=_flow_run_id(), parameters=dict(
-            paths=list(paths), extractor_version=version, **vars(options))).id
+        run_id = begin_run(
+            session=session, run_id=run_id, flow_run_id=_flow_run_id(),
+            origin=origin or _origin(), parent_run_id=parent_run_id, parameters=dict(
+                paths=list(paths), extractor_version=version, chunk_size=chunk_size,
+                **vars(options))).id
     summary = IngestSummary(run_id, _flow_run_id(), version, abandoned_runs=abandoned)
+    limits.prepare()
     started = time.perf_counter()
     try:
         with _heartbeat(engine, run_id):
-            _ingest(engine, paths, options, summary)
+            part_parameters = dict(vars(options), **({"db_url": db_url} if db_url else {}))
+            if not ingest_in_parts(engine, list(paths), part_parameters, summary, chunk_size,
+                                   get_run_logger()):
+                _ingest(engine, paths, options, summary)
     finally:
         summary.seconds = time.perf_counter() - started
         _finish(engine, summary)
-    publish_artifacts(summary)
+    publish_artifacts(engine, summary)
     if summary.ok:
         return Completed(message=summary.state_message(), data=summary)
     return Failed(message=summary.state_message(), data=IngestFailed(summary))
@@ -147,19 +175,22 @@ def ingest_contracts(
 
 def _ingest(engine, paths: list[str], options: IngestOptions, summary: IngestSummary) -> None:
     logger = get_run_logger()
-    listing = collect_pdfs(paths)
+    refs, local = split_refs(list(paths))
+    listing = collect_pdfs(local)
     summary.skipped_entries, summary.other_files = listing.skipped, listing.other_files
     for entry in listing.skipped:
         logger.warning("left out %s: %s", entry.path, entry.reason)
-    if not listing.files:
+    outcomes = ([Outcome(str(p), p.name) for p in listing.files]
+                + [Outcome(str(r), r.name) for r in refs])
+    if not outcomes:
         summary.problem = _nothing_found(paths, listing)
         logger.error(summary.problem)
         return
-    n = len(listing.files)
+    n = len(outcomes)
     size = max(1, min(options.workers or os.cpu_count() or 1, n))
     logger.info("%d PDF file(s), %d worker process(es)", n, size)
     _report(Progress(total=n, done=0))
-    outcomes = [Outcome(str(p), p.name) for p in listing.files]
+    announce_total(engine, summary.run_id, n)
     summary.documents = outcomes
     with WorkerPool(size, memory_mb=options.max_memory_mb, initializer=warm_up) as pool:
         ctx = RunContext(engine=engine, run_id=summary.run_id, version=summary.extractor_version,
@@ -172,10 +203,6 @@ def _ingest(engine, paths: list[str], options: IngestOptions, summary: IngestSum
             wait_for_release(engine, sha256=outcome.sha256)
         if waited:
             _run_tasks(replace(ctx, after_wait=True), waited, size, n, done=done)
-    for outcome in outcomes:
-        if outcome.status == "failed":
-            logger.warning("%s failed: %s (%s)", outcome.source_file, outcome.reason,
-                           outcome.error_code)
 
 
 def _run_tasks(ctx: RunContext, outcomes: list[Outcome], size: int, total: int,
@@ -193,6 +220,7 @@ def _run_tasks(ctx: RunContext, outcomes: list[Outcome], size: int, total: int,
             if outcome.held_by is None:
                 done += 1
                 _report(Progress(total=total, done=done, outcome=outcome))
+                report_outcome(ctx.engine, ctx.run_id, outcome, get_run_logger())
     return done
 
 
@@ -258,6 +286,13 @@ def _heartbeat(engine, run_id: int) -> Iterator[None]:
 def _flow_run_id() -> str | None:
     value = flow_run.get_id()
     return str(value) if value else None
+
+
+def _origin() -> str:
+    """``prefect``: a deployment run (the Prefect UI, its API, a schedule); else ``cli``."""
+    from prefect.runtime import deployment
+
+    return "prefect" if deployment.get_id() else "cli"
 
 
 def sha256_of(data: bytes) -> str:
