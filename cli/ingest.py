@@ -287,11 +287,15 @@ def _runs_table(runs) -> None:
     for name in ("run", "kind", "started (UTC)", "status", "processed", "skipped", "failed",
                  "seconds"):
         table.add_column(name)
-    colour = {"completed": "green", "failed": "bold red", "abandoned": "yellow"}
+    from models.team_runs import describe_origin
+
+    colour = {"completed": "green", "failed": "bold red", "abandoned": "yellow",
+              "queued": "cyan"}
     for r in runs:
         status_text = f"[{colour[r.status]}]{r.status}[/]" if r.status in colour else r.status
         table.add_row(
-            str(r.id), r.flow.removesuffix("-contracts"),
+            str(r.id), " ".join(filter(None, (r.flow.removesuffix("-contracts"),
+                                              describe_origin(r)))),
             r.started_at.strftime("%Y-%m-%d %H:%M:%S"), status_text,
             *(str(r.counts.get(k, "")) for k in ("processed", "skipped", "failed", "seconds")),
         )

@@ -31,9 +31,9 @@ class RunNotQueued(LookupError):
 
 
 def queue_run(*, session: Session, parameters: dict, origin: str, started_by: str | None,
-              flow: str = "ingest-contracts") -> Run:
+              flow: str = "ingest-contracts", total: int | None = None) -> Run:
     run = Run(flow=flow, status="queued", parameters=parameters, origin=origin,
-              started_by=started_by, progress={"total": None, "done": 0, "documents": []})
+              started_by=started_by, progress={"total": total, "done": 0, "documents": []})
     session.add(run)
     session.flush()
     return run
