@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from cli import backup, evaluate, export, handover, ingest, reextract, review, rules, serve, tokens, users
+from cli import deploy
 
 app = typer.Typer(
     name="obligations",
@@ -16,7 +17,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for module in (ingest, reextract, review, users, serve, export, tokens, evaluate, rules, handover, backup):
+for module in (ingest, reextract, review, users, serve, export, tokens, evaluate, rules, handover, backup,
+               deploy):
     module.register(app)
 
 
