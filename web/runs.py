@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 
 from models.models import Run
 from models.team_runs import run_progress
@@ -105,15 +106,16 @@ async def start_run(request: Request, user: Runner):
     refs: list[str] = []
     if source == "upload":
         try:
-            refs = [keep_upload(name, data) for name, data in await _uploads(form)]
+            refs = [await run_in_threadpool(keep_upload, name, data)
+                    for name, data in await _uploads(form)]
         except DocumentStoreError as exc:
             raise HTTPException(503, f"The document store cannot take the files: {exc}") \
                 from None
     request_ = RunRequest(started_by=user.name, refs=tuple(refs),
                           drop_folder=source == "drop-folder",
                           contract_type=CONTRACT_TYPES[contract_type], counterparty=counterparty)
-    try:
-        run_id = launch(request.app.state.engine, request_)
+    try:  # in a thread: run_deployment called from a coroutine would hand back a coroutine
+        run_id = await run_in_threadpool(launch, request.app.state.engine, request_)
     except LaunchError as exc:
         flash(request, f"The run could not start: {exc}", "error")
         return redirect("/runs/new")

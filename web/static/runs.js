@@ -48,7 +48,7 @@
     $("[data-run-status]").textContent = p.status;
     $("[data-run-status]").className = "pill run-" + p.status;
     $("[data-state-text]").textContent = p.status === "queued"
-      ? "Waiting for a worker to take the run…"
+      ? "Waiting to start…"
       : "Reading documents… this page updates by itself.";
     const body = $("[data-documents]");
     if (p.documents.length) body.replaceChildren(...p.documents.map(row));
