@@ -28,6 +28,9 @@ from pathlib import Path
 STORE_ENV = "OBLIGATIONS_DOCUMENT_STORE"
 OPTIONS_ENV = "OBLIGATIONS_DOCUMENT_STORE_OPTIONS"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Each fsspec backend raises errors of its own (botocore's for S3, OSError for files): at this
+# boundary any of them means "the store cannot be used now", said with its message.
+BACKEND_ERRORS: tuple[type[Exception], ...] = (Exception,)
 
 
 class DocumentStoreError(Exception):
@@ -107,7 +110,7 @@ class DocumentStore:
     def has(self, sha256: str) -> bool:
         try:
             return bool(self.fs.exists(self._path(sha256)))
-        except OSError as exc:
+        except BACKEND_ERRORS as exc:
             raise self._unreadable(exc) from None
 
     def put(self, data: bytes, sha256: str | None = None) -> str:
@@ -124,7 +127,7 @@ class DocumentStore:
                 os.replace(partial, path)
             else:  # one PUT: an object store shows all of it or nothing
                 self.fs.pipe_file(path, data)
-        except OSError as exc:
+        except BACKEND_ERRORS as exc:
             raise DocumentStoreError(
                 f"the document store {self.url} refused the file: {exc}") from None
         return sha256
@@ -137,7 +140,7 @@ class DocumentStore:
         except FileNotFoundError:
             raise NotInStore(f"the document store {self.url} has no file {sha256[:12]}…; "
                              "ingest the PDF again to add it") from None
-        except OSError as exc:
+        except BACKEND_ERRORS as exc:
             raise self._unreadable(exc) from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise DamagedInStore(f"the file {sha256[:12]}… in the document store {self.url} "

@@ -8,6 +8,7 @@ everything it starts in turn (a worker's flow runs, their parsing processes): af
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -82,17 +83,13 @@ class Processes:
                 _signal_group(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
         for pid in strays(self.marker):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def strays(marker: str) -> list[int]:
