@@ -8,14 +8,17 @@ looks. Exit status: 0 the run completed, 1 it did not.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from flows.drop_folder import watch_drop_folder
-from flows.ingest import ingest_contracts, quick_local_settings
-from flows.launch import MANUAL_SETTLE_SECONDS
-from models.db import get_engine, init_db, session_scope
-from models.models import Run
-from models.team_runs import fail_queued
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # NOTES.md
+
+from flows.drop_folder import watch_drop_folder  # noqa: E402
+from flows.ingest import ingest_contracts, quick_local_settings  # noqa: E402
+from flows.launch import MANUAL_SETTLE_SECONDS  # noqa: E402
+from models.db import get_engine, init_db, session_scope  # noqa: E402
+from models.models import Run  # noqa: E402
+from models.team_runs import fail_queued  # noqa: E402
 
 
 def run_queued(run_id: int, db_url: str | None) -> bool:

@@ -139,3 +139,25 @@ def _start_background(engine, run_id: int) -> int:
     # Reaped when it ends, so that it leaves no zombie behind in a long-lived web server.
     threading.Thread(target=process.wait, name=f"run-{run_id}", daemon=True).start()
     return process.pid
+
+
+def notice_lost_flow_run(engine, run) -> bool:
+    """A queued run handed to a Prefect flow run that ended without taking it up (it
+    crashed at start, someone cancelled it in the UI): record it as failed, with the flow
+    run's state, rather than show it waiting for ever. True when it did so."""
+    if run.status != "queued" or not run.flow_run_id or not prefect_api_url():
+        return False
+    from prefect.client.orchestration import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(run.flow_run_id).state
+    except Exception:  # noqa: BLE001  the server is away: ask again at the next look
+        return False
+    if state is None or not state.is_final():
+        return False
+    with session_scope(engine) as session:
+        fail_queued(session=session, run_id=run.id, problem=(
+            f"its Prefect flow run ended {state.name} before it started"
+            + (f": {state.message}" if state.message else "")))
+    return True

@@ -175,3 +175,37 @@ def test_team_runs_migration_0005_adds_and_removes_the_columns(tmp_path):
     command.downgrade(alembic_config(url), "0004")
     engine.dispose()
     assert "progress" not in {c["name"] for c in inspect(engine).get_columns("run")}
+
+
+@pytest.mark.integration
+def test_team_runs_queued_run_whose_flow_run_ended_unstarted_is_failed(
+        prefect_harness, engine, monkeypatch):
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.settings import get_current_settings
+    from prefect.states import Cancelled, Scheduled
+
+    from flows.launch import notice_lost_flow_run
+
+    @flow(name="never-started")
+    def never() -> None:
+        pass
+
+    monkeypatch.setenv("PREFECT_API_URL", str(get_current_settings().api.url))
+    with get_client(sync_client=True) as client:
+        cancelled = client.create_flow_run(never, state=Cancelled(message="cancelled in the UI"))
+        waiting = client.create_flow_run(never, state=Scheduled())
+    ids = []
+    for flow_run in (cancelled, waiting):
+        with session_scope(engine) as session:
+            run = queue_run(session=session, parameters={}, origin="web", started_by="pat")
+            run.flow_run_id = str(flow_run.id)
+            ids.append(run.id)
+    with session_scope(engine) as session:
+        runs = [session.get(Run, i) for i in ids]
+    assert notice_lost_flow_run(engine, runs[0]) and not notice_lost_flow_run(engine, runs[1])
+    with session_scope(engine) as session:
+        lost, still = (session.get(Run, i) for i in ids)
+        assert lost.status == "failed" and still.status == "queued"
+        assert lost.counts["problem"] == ("its Prefect flow run ended Cancelled before it "
+                                          "started: cancelled in the UI")

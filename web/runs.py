@@ -123,10 +123,15 @@ async def start_run(request: Request, user: Runner):
 
 
 def _progress_or_404(request: Request, run_id: int):
+    from flows.launch import notice_lost_flow_run
+
     with db(request) as session:
         progress = run_progress(session=session, run_id=run_id)
     if progress is None:
         raise HTTPException(404, f"There is no run {run_id}.")
+    if notice_lost_flow_run(request.app.state.engine, progress.run):
+        with db(request) as session:
+            progress = run_progress(session=session, run_id=run_id)
     return progress
 
 
