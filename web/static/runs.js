@@ -41,7 +41,7 @@
     const bar = $("[data-bar]");
     bar.max = p.total || 1; bar.value = p.done;
     $("[data-done-text]").textContent =
-      p.done + " of " + (p.total === null ? "?" : p.total) + " documents";
+      p.done + " of " + (p.total === null ? "?" : p.total) + " done";
     for (const key of ["processed", "skipped", "failed"]) {
       $('[data-count="' + key + '"]').textContent = p[key];
     }
