@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from cli import evaluate, export, handover, ingest, review, rules, serve, tokens, users
+from cli import backup, evaluate, export, handover, ingest, reextract, review, rules, serve, tokens, users
+from cli import deploy
 
 app = typer.Typer(
     name="obligations",
@@ -16,7 +17,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for module in (ingest, review, users, serve, export, tokens, evaluate, rules, handover):
+for module in (ingest, reextract, review, users, serve, export, tokens, evaluate, rules, handover, backup,
+               deploy):
     module.register(app)
 
 

@@ -2,17 +2,19 @@
 
 The flow only sequences the work:
 
-1. collect the files (folders recurse for ``*.pdf``, any case) and hash them;
-2. skip those already processed by this extractor version (the database is the cache:
-   re-running over the same folder adds nothing);
-3. parse the rest, one task per document, on a process pool (the parsing is CPU-bound and
-   holds the GIL, so threads would not help; NOTES.md);
-4. store each result in the main process, each document in its own transaction; a document
-   that cannot be read is stored as ``failed`` with its error code and the batch goes on;
-5. record the ``Run`` and publish a table and a markdown artifact summarising it.
+1. mark runs whose process died as ``abandoned``; record this ``Run`` (host, pid, heartbeat);
+2. list the PDFs under the paths (and every entry left out, with the reason);
+3. one ``ingest-document`` task per file, on threads: everything that touches the file —
+   size, read, hash — happens there, so any failure is that document's failure with a stable
+   code (``unreadable``, ``vanished``, ``too_large`` …); then skip it if this extractor
+   version already has it, claim it (so a concurrent ingest does not parse it too), take its
+   layout from the cache or have a worker process parse it (``flows.pool``: memory cap, time
+   limit, a dead worker costs only its document), and store it in one transaction;
+4. wait for the documents another live run had claimed, and report what became of them;
+5. finish the Run, checkpoint SQLite's log, publish the artifacts, and end in ``Failed``
+   when any document failed or there was nothing to ingest (Prefect's alerts see it).
 
-``run_ingest`` is the entry point for the CLI and the benchmarks: it applies the Prefect
-settings that keep a one-machine run quick and reports progress through a callback.
+``run_ingest`` is the entry point for the CLI and the benchmarks.
 """
 
 from __future__ import annotations
@@ -20,118 +22,69 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import os
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.settings import get_current_settings, temporary_settings
-from prefect.task_runners import ProcessPoolTaskRunner
+from prefect.states import Completed, Failed
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
-from models import get_engine, init_db, session_scope
-from models.store import (
-    CategoryCounts,
-    create_run,
-    finish_run,
-    processed_documents,
-    reconcile_extraction,
-    record_failure,
-    summary_counts,
-    total_counts,
+from flows import limits
+from flows.artifacts import publish_artifacts
+from flows.chunks import ingest_in_parts
+from flows.document import RunContext, ingest_one
+from flows.files import MissingPath, collect_pdfs
+from flows.ingest_report import (
+    IngestSummary,
+    Outcome,
+    Progress,
+    run_counts,
+    run_failures,
 )
-from pipeline.errors import PipelineError
-from pipeline.extract import extract
-from pipeline.types import Extraction
+from flows.parse_job import warm_up
+from flows.pool import WorkerPool
+from flows.progress import announce_total, report_outcome
+from flows.sources import split_refs
+from models.db import checkpoint, get_engine, init_db, session_scope
+from models.runs import HEARTBEAT_EVERY, beat, mark_abandoned, wait_for_release
+from models.store import finish_run, summary_counts, total_counts
+from models.team_runs import begin_run
 from pipeline.version import current_extractor_version
 
 FLOW_NAME = "ingest-contracts"
-
-
-class MissingPath(ValueError):
-    """A path given to ingest does not exist."""
-
-
-# --- what the flow hands around --------------------------------------------------------------
+__all__ = ["FLOW_NAME", "IngestFailed", "IngestOptions", "MissingPath", "collect_pdfs",
+           "ingest_contracts", "run_ingest"]
 
 
 @dataclass(frozen=True)
-class Parsed:
-    """What a parse task returns: an extraction or a failure, never an exception, so that a
-    bad file cannot fail the batch. Picklable: it travels back from the worker process."""
+class IngestOptions:
+    """Limits and choices of a run (``obligations ingest --help`` documents each)."""
 
-    path: str
-    sha256: str
-    extraction: Extraction | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    seconds: float = 0.0
-
-
-@dataclass
-class Outcome:
-    """One document of a run, as the summary shows it."""
-
-    path: str
-    source_file: str
-    sha256: str
-    status: str  # processed | skipped | failed
-    reason: str | None = None  # why skipped, or the failure's message
-    error_code: str | None = None
-    document_id: int | None = None
-    pages: int | None = None
-    clauses: int = 0
-    obligations: int = 0
+    contract_type: str | None = None
+    counterparty: str | None = None
+    workers: int | None = None
+    ocr: str = "auto"  # auto | always | never
+    # Per document. 600 s: a 1,000-page contract parses in 70-200 s here (~5-15 pages/s).
+    timeout: float = 600.0
+    max_bytes: int = 256 * 2**20
+    max_pages: int = 3000
+    max_memory_mb: int = 1024  # per worker process (its address space)
 
 
-@dataclass
-class IngestSummary:
-    run_id: int | None
-    flow_run_id: str | None
-    extractor_version: str
-    documents: list[Outcome] = field(default_factory=list)
-    counts: CategoryCounts = field(default_factory=CategoryCounts)
-    seconds: float = 0.0
+class IngestFailed(Exception):
+    """Some documents failed, or there was nothing to ingest; ``summary`` says what."""
 
-    def of(self, status: str) -> list[Outcome]:
-        return [d for d in self.documents if d.status == status]
-
-    @property
-    def processed(self) -> list[Outcome]:
-        return self.of("processed")
-
-    @property
-    def skipped(self) -> list[Outcome]:
-        return self.of("skipped")
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return self.of("failed")
-
-    @property
-    def pages(self) -> int:
-        return sum(d.pages or 0 for d in self.processed)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-
-# --- progress --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Progress:
-    """``total`` documents to parse in this run; ``done`` so far; ``outcome`` the last one."""
-
-    total: int
-    done: int
-    outcome: Outcome | None = None
+    def __init__(self, summary: IngestSummary):
+        super().__init__(summary.state_message())
+        self.summary = summary
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -146,72 +99,22 @@ def _report(progress: Progress) -> None:
         callback(progress)
 
 
-# --- files -----------------------------------------------------------------------------------
-
-
-def collect_pdfs(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """The files to ingest: files as given, folders searched recursively for ``*.pdf`` in any
-    case; each file once, in a stable order."""
-    out: dict[Path, None] = {}
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = (p for p in path.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
-            for p in sorted(found):
-                out.setdefault(p.resolve(), None)
-        elif path.is_file():
-            out.setdefault(path.resolve(), None)
-        else:
-            raise MissingPath(f"no such file or folder: {raw}")
-    return list(out)
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# --- tasks -----------------------------------------------------------------------------------
-
-
-def parse_file(path: str, contract_type: str | None, counterparty: str | None) -> Parsed:
-    """Read and extract one file; bad input becomes a failure with a stable code."""
-    started = time.perf_counter()
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return Parsed(path, "", error_code="unreadable", error_message=f"cannot read: {exc}")
-    sha256 = sha256_of(data)
-    try:
-        extraction = extract(data, contract_type=contract_type, counterparty=counterparty)
-    except PipelineError as exc:
-        return Parsed(path, sha256, error_code=exc.code, error_message=exc.message)
-    except Exception as exc:  # noqa: BLE001  a bug on one odd PDF must not stop the batch
-        return Parsed(
-            path, sha256, error_code="internal_error",
-            error_message=f"{type(exc).__name__}: {exc}",
-        )
-    return Parsed(path, sha256, extraction=extraction, seconds=time.perf_counter() - started)
-
-
-# No retries: a bad file fails the same way every time. No Prefect cache: the database,
+# No retries: a bad file fails the same way every time; I/O trouble is the document's
+# failure, reported, and tried again by the next ingest. No Prefect cache: the database,
 # keyed by SHA-256 and extractor version, already is one (and survives PREFECT_HOME).
-parse_contract = task(
-    parse_file, name="parse-contract", cache_policy=NO_CACHE, retries=0,
-    task_run_name="parse {path}",
+def _task_run_name() -> str:
+    """``ingest calloff_order_form.pdf``: the document's name, whether the task was given
+    a path or a document store reference (``store:<sha256>/<name>``)."""
+    from prefect.runtime import task_run
+
+    path = str(task_run.parameters.get("path", ""))
+    return f"ingest {path.rsplit('/', 1)[-1]}"
+
+
+ingest_document = task(
+    ingest_one, name="ingest-document", cache_policy=NO_CACHE, retries=0,
+    task_run_name=_task_run_name,
 )
-
-
-def _warm_worker() -> None:
-    """Load spaCy and the rules once per worker process, not once per document."""
-    import pipeline.extract  # noqa: F401
 
 
 # --- the flow --------------------------------------------------------------------------------
@@ -224,62 +127,126 @@ def ingest_contracts(
     contract_type: str | None = None,
     counterparty: str | None = None,
     workers: int | None = None,
-) -> IngestSummary:
-    """Ingest contract PDFs: files, or folders searched for ``*.pdf``."""
-    logger = get_run_logger()
-    started = time.perf_counter()
+    ocr: str = "auto",
+    timeout: float = IngestOptions.timeout,
+    max_bytes: int = IngestOptions.max_bytes,
+    max_pages: int = IngestOptions.max_pages,
+    max_memory_mb: int = IngestOptions.max_memory_mb,
+    chunk_size: int = 0,
+    run_id: int | None = None,
+    origin: str | None = None,
+    parent_run_id: int | None = None,
+):
+    """Ingest contract PDFs: files, folders searched for ``*.pdf``, or documents in the
+    document store (``store:<sha256>/<name>``). With ``chunk_size`` N and more than N
+    documents, the batch is split into parts of N, each a run of this deployment on the
+    work pool (flows.chunks). ``run_id``: a run the review app queued, taken up here."""
+    options = IngestOptions(contract_type, counterparty, workers, ocr, timeout, max_bytes,
+                            max_pages, max_memory_mb)
     engine = get_engine(db_url)
     init_db(engine)
-    files = collect_pdfs(paths)
     # The rule files as they are now, not as this (possibly long-lived) process first saw
     # them: the worker processes that parse are fresh and would stamp the new version.
     version = current_extractor_version()
-    overrides = {
-        k: v for k, v in (("contract_type", contract_type), ("counterparty", counterparty)) if v
-    }
-
     with session_scope(engine) as session:
-        run_id = create_run(
-            session=session,
-            flow_run_id=_flow_run_id(),
-            parameters=dict(
-                paths=list(paths), contract_type=contract_type, counterparty=counterparty,
-                workers=workers, extractor_version=version,
-            ),
-        ).id
-        done = processed_documents(session=session, extractor_version=version)
+        abandoned = [r.id for r in mark_abandoned(session=session)]
+        run_id = begin_run(
+            session=session, run_id=run_id, flow_run_id=_flow_run_id(),
+            origin=origin or _origin(), parent_run_id=parent_run_id, parameters=dict(
+                paths=list(paths), extractor_version=version, chunk_size=chunk_size,
+                **vars(options))).id
+    summary = IngestSummary(run_id, _flow_run_id(), version, abandoned_runs=abandoned)
+    limits.prepare()
+    started = time.perf_counter()
+    try:
+        with _heartbeat(engine, run_id):
+            part_parameters = dict(vars(options), **({"db_url": db_url} if db_url else {}))
+            if not ingest_in_parts(engine, list(paths), part_parameters, summary, chunk_size,
+                                   get_run_logger()):
+                _ingest(engine, paths, options, summary)
+    finally:
+        summary.seconds = time.perf_counter() - started
+        _finish(engine, summary)
+    publish_artifacts(engine, summary)
+    if summary.ok:
+        return Completed(message=summary.state_message(), data=summary)
+    return Failed(message=summary.state_message(), data=IngestFailed(summary))
 
-    summary = IngestSummary(run_id, _flow_run_id(), version)
-    todo: list[str] = []
-    first_path: dict[str, str] = {}
-    for path in files:
-        sha256 = hash_file(path)
-        outcome = Outcome(str(path), path.name, sha256, "skipped")
-        if sha256 in first_path:
-            outcome.reason = f"same content as {Path(first_path[sha256]).name}"
-            outcome.document_id = done.get(sha256)
-        elif sha256 in done:
-            outcome.reason = "already processed by this extractor version"
-            outcome.document_id = done[sha256]
-        else:
-            outcome.status = "pending"
-            todo.append(str(path))
-        first_path.setdefault(sha256, str(path))
-        summary.documents.append(outcome)
-    by_path = {d.path: d for d in summary.documents}
-    logger.info("%d file(s): %d to parse, %d skipped", len(files), len(todo),
-                len(files) - len(todo))
 
-    _report(Progress(total=len(todo), done=0))
-    for n, parsed in enumerate(_parse_all(todo, contract_type, counterparty, workers), 1):
-        outcome = by_path[parsed.path]
-        _store(engine, parsed, outcome, run_id, overrides, version)
-        if outcome.status == "failed":
-            logger.warning("%s failed: %s (%s)", outcome.source_file, outcome.reason,
-                           outcome.error_code)
-        _report(Progress(total=len(todo), done=n, outcome=outcome))
+def _ingest(engine, paths: list[str], options: IngestOptions, summary: IngestSummary) -> None:
+    logger = get_run_logger()
+    refs, local = split_refs(list(paths))
+    listing = collect_pdfs(local)
+    summary.skipped_entries, summary.other_files = listing.skipped, listing.other_files
+    for entry in listing.skipped:
+        logger.warning("left out %s: %s", entry.path, entry.reason)
+    outcomes = ([Outcome(str(p), p.name) for p in listing.files]
+                + [Outcome(str(r), r.name) for r in refs])
+    if not outcomes:
+        summary.problem = _nothing_found(paths, listing)
+        logger.error(summary.problem)
+        return
+    n = len(outcomes)
+    size = max(1, min(options.workers or os.cpu_count() or 1, n))
+    logger.info("%d PDF file(s), %d worker process(es)", n, size)
+    _report(Progress(total=n, done=0))
+    announce_total(engine, summary.run_id, n)
+    summary.documents = outcomes
+    with WorkerPool(size, memory_mb=options.max_memory_mb, initializer=warm_up) as pool:
+        ctx = RunContext(engine=engine, run_id=summary.run_id, version=summary.extractor_version,
+                         options=options, pool=pool, on_start=_started(n))
+        done = _run_tasks(ctx, outcomes, size, n, done=0)
+        waited = [o for o in outcomes if o.held_by is not None]
+        for outcome in waited:  # claimed by another live run: wait for it, then look again
+            logger.info("%s is being read by run %s: waiting", outcome.source_file,
+                        outcome.held_by)
+            wait_for_release(engine, sha256=outcome.sha256)
+        if waited:
+            _run_tasks(replace(ctx, after_wait=True), waited, size, n, done=done)
 
+
+def _run_tasks(ctx: RunContext, outcomes: list[Outcome], size: int, total: int,
+               done: int) -> int:
+    # One more thread than workers: one document is being read or stored while every
+    # worker parses. Threads, not processes: the parsing happens in the pool's workers.
+    with ThreadPoolTaskRunner(max_workers=size + 1) as runner:
+        futures = [runner.submit(ingest_document, {"path": o.path, "ctx": quote(ctx)})
+                   for o in outcomes]
+        by_future = dict(zip(futures, outcomes, strict=True))
+        for future in as_completed(futures):
+            result = future.result()
+            outcome = by_future[future]
+            vars(outcome).update(vars(result))
+            if outcome.held_by is None:
+                done += 1
+                _report(Progress(total=total, done=done, outcome=outcome))
+                report_outcome(ctx.engine, ctx.run_id, outcome, get_run_logger())
+    return done
+
+
+def _started(total: int) -> Callable[[str, int], None]:
+    def on_start(path: str, pid: int) -> None:
+        _report(Progress(total=total, done=-1, started=(path, pid)))
+
+    return on_start
+
+
+def _nothing_found(paths: list[str], listing) -> str:
+    where = ", ".join(paths)
+    if listing.skipped:
+        return (f"no readable PDF in {where}: {len(listing.skipped)} entr"
+                f"{'y' if len(listing.skipped) == 1 else 'ies'} left out (see the list)")
+    if listing.other_files:
+        return f"no PDF in {where} ({listing.other_files} other file(s), none ending .pdf)"
+    return f"no PDF in {where}: the folder is empty (is the share mounted?)"
+
+
+def _finish(engine, summary: IngestSummary) -> None:
+    """Counts, the Run row, SQLite's log folded into the database file."""
     with session_scope(engine) as session:
+        by_sha = {d.sha256: d.document_id for d in summary.documents if d.document_id}
+        for d in summary.documents:  # a duplicate counts what its original holds
+            d.document_id = d.document_id or by_sha.get(d.sha256)
         ids = [d.document_id for d in summary.documents if d.document_id is not None]
         per_document = summary_counts(session=session, document_ids=ids)
         for d in summary.documents:
@@ -287,90 +254,33 @@ def ingest_contracts(
                 d.clauses = per_document[d.document_id].n_clauses
                 d.obligations = per_document[d.document_id].n_obligations
         summary.counts = total_counts(per_document)
-        summary.seconds = time.perf_counter() - started
-        finish_run(
-            session=session, run_id=run_id, counts=_run_counts(summary),
-            failures=[
-                {"file": d.source_file, "path": d.path, "code": d.error_code, "message": d.reason}
-                for d in summary.failed
-            ],
-        )
-    _publish_artifacts(summary)
-    return summary
+        interrupted = any(d.status == "pending" for d in summary.documents)
+        finish_run(session=session, run_id=summary.run_id, counts=run_counts(summary),
+                   failures=run_failures(summary),
+                   status=None if summary.ok and not interrupted else "failed")
+    checkpoint(engine)
 
 
-def _parse_all(
-    paths: list[str], contract_type: str | None, counterparty: str | None, workers: int | None
-) -> Iterator[Parsed]:
-    """Parse results as they complete. One worker (or one file) parses in this process:
-    spawning a pool costs more than it saves there (NOTES.md)."""
-    if not paths:
-        return
-    workers = max(1, min(workers or os.cpu_count() or 1, len(paths)))
-    if workers == 1:
-        for path in paths:
-            yield parse_contract(path, contract_type, counterparty)
-        return
-    with ProcessPoolTaskRunner(max_workers=workers, initializer=_warm_worker) as runner:
-        # Biggest first, so that the longest document does not start last.
-        ordered = sorted(paths, key=lambda p: Path(p).stat().st_size, reverse=True)
-        futures = {
-            runner.submit(
-                parse_contract,
-                {"path": p, "contract_type": contract_type, "counterparty": counterparty},
-            ): p
-            for p in ordered
-        }
-        for future in as_completed(list(futures)):
+@contextmanager
+def _heartbeat(engine, run_id: int) -> Iterator[None]:
+    """Beat the Run's heartbeat from a thread while the run works (models.runs)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
             try:
-                yield future.result()
-            except Exception as exc:  # noqa: BLE001  a worker killed (memory, a crash in C)
-                yield Parsed(
-                    futures[future], "", error_code="worker_crashed",
-                    error_message=f"the parsing process stopped: {type(exc).__name__}: {exc}",
-                )
+                with session_scope(engine) as session:
+                    beat(session=session, run_id=run_id)
+            except Exception:  # noqa: BLE001  a missed beat is not worth stopping a run
+                pass
 
-
-def _store(
-    engine, parsed: Parsed, outcome: Outcome, run_id: int, overrides: dict, version: str
-) -> None:
-    """One document, one transaction. Two ingests of the same new file at the same moment
-    both try to insert it; the loser tries once more and finds it stored."""
-    from sqlalchemy.exc import IntegrityError
-
+    thread = threading.Thread(target=loop, name="ingest-heartbeat", daemon=True)
+    thread.start()
     try:
-        _store_once(engine, parsed, outcome, run_id, overrides, version)
-    except IntegrityError:
-        _store_once(engine, parsed, outcome, run_id, overrides, version)
-
-
-def _store_once(
-    engine, parsed: Parsed, outcome: Outcome, run_id: int, overrides: dict, version: str
-) -> None:
-    sha256 = parsed.sha256 or outcome.sha256
-    outcome.sha256 = sha256
-    with session_scope(engine) as session:
-        if parsed.extraction is None:
-            document = record_failure(
-                session=session, sha256=sha256, source_file=outcome.source_file,
-                path=outcome.path, error_code=parsed.error_code or "internal_error",
-                error_message=parsed.error_message or "", run_id=run_id,
-                extractor_version=version,
-            )
-            outcome.status, outcome.error_code = "failed", parsed.error_code
-            outcome.reason = parsed.error_message
-        else:
-            stored = reconcile_extraction(
-                session=session, extraction=parsed.extraction, sha256=sha256,
-                source_file=outcome.source_file, path=outcome.path, run_id=run_id,
-                overrides=overrides,
-            )
-            document = stored.document
-            outcome.status = "skipped" if stored.changes.skipped else "processed"
-            if stored.changes.skipped:
-                outcome.reason = "already processed by this extractor version"
-            outcome.pages = document.pages
-        outcome.document_id = document.id
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _flow_run_id() -> str | None:
@@ -378,57 +288,15 @@ def _flow_run_id() -> str | None:
     return str(value) if value else None
 
 
-def _run_counts(summary: IngestSummary) -> dict:
-    return {
-        "files": len(summary.documents),
-        "processed": len(summary.processed),
-        "skipped": len(summary.skipped),
-        "failed": len(summary.failed),
-        "pages": summary.pages,
-        "clauses": summary.counts.n_clauses,
-        "obligations": summary.counts.n_obligations,
-        "clauses_by_category": dict(summary.counts.clauses),
-        "obligations_by_category": dict(summary.counts.obligations),
-        "seconds": round(summary.seconds, 2),
-    }
+def _origin() -> str:
+    """``prefect``: a deployment run (the Prefect UI, its API, a schedule); else ``cli``."""
+    from prefect.runtime import deployment
+
+    return "prefect" if deployment.get_id() else "cli"
 
 
-def _publish_artifacts(summary: IngestSummary) -> None:
-    create_table_artifact(
-        key="ingest-documents",
-        table=[
-            {
-                "file": d.source_file, "status": d.status, "pages": d.pages,
-                "clauses": d.clauses, "obligations": d.obligations,
-                "error_code": d.error_code, "reason": d.reason,
-            }
-            for d in summary.documents
-        ],
-        description=f"Documents of ingest run {summary.run_id}",
-    )
-    c = summary.counts
-    lines = [
-        f"# Ingest run {summary.run_id}",
-        "",
-        f"Extractor `{summary.extractor_version}`, {summary.seconds:.1f} s, "
-        f"{summary.pages} pages parsed.",
-        "",
-        "| documents | count |", "|---|---|",
-        f"| processed | {len(summary.processed)} |",
-        f"| skipped | {len(summary.skipped)} |",
-        f"| failed | {len(summary.failed)} |",
-        "",
-        "| category | clauses | obligations |", "|---|---|---|",
-        *(f"| {cat} | {c.clauses.get(cat, 0)} | {c.obligations.get(cat, 0)} |"
-          for cat in c.clauses),
-    ]
-    if summary.failed:
-        lines += ["", "## Failures", ""]
-        lines += [f"- `{d.source_file}`: {d.error_code}: {d.reason}" for d in summary.failed]
-    create_markdown_artifact(
-        key="ingest-summary", markdown="\n".join(lines),
-        description=f"Summary of ingest run {summary.run_id}",
-    )
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -439,11 +307,9 @@ def quick_local_settings() -> Iterator[None]:
     """Settings for a flow run on one machine.
 
     - Heartbeats detect crashed runs on remote workers; locally the flow only waited ~1 s at
-      the end for the heartbeat thread (NOTES.md).
-    - With no Prefect server configured, every process starts a temporary server of its own,
-      and the process pool's workers are processes: each paid ~6 s for a server of its own.
-      Starting the temporary server here and naming it in the settings, which the pool hands
-      to its workers, gives them all the one server.
+      the end for the heartbeat thread (NOTES.md). (Our own Run heartbeat is separate.)
+    - With no Prefect server configured, every process starts a temporary server of its own;
+      starting it here and naming it in the settings keeps it to one.
     """
     updates: dict[str, object] = {"flows.heartbeat_frequency": None}
     settings = get_current_settings()
@@ -461,18 +327,24 @@ def run_ingest(
     paths: list[str],
     *,
     db_url: str | None = None,
-    contract_type: str | None = None,
-    counterparty: str | None = None,
-    workers: int | None = None,
+    options: IngestOptions | None = None,
     on_progress: ProgressCallback | None = None,
+    **option_values,
 ) -> IngestSummary:
-    """Run ``ingest-contracts``; ``on_progress`` is called as each document is stored."""
+    """Run ``ingest-contracts`` and return its summary, whatever its final state;
+    ``on_progress`` is called as documents start and as each is stored."""
+    options = replace(options or IngestOptions(), **option_values)
     token = _progress.set(on_progress)
     try:
         with quick_local_settings():
-            return ingest_contracts(
-                paths=[str(p) for p in paths], db_url=db_url, contract_type=contract_type,
-                counterparty=counterparty, workers=workers,
-            )
+            state = ingest_contracts(paths=[str(p) for p in paths], db_url=db_url,
+                                     return_state=True, **vars(options))
     finally:
         _progress.reset(token)
+    value = state.result(raise_on_failure=False)
+    if isinstance(value, IngestFailed):
+        return value.summary
+    if isinstance(value, IngestSummary):
+        return value
+    raise value if isinstance(value, BaseException) else RuntimeError(f"ingest: {value!r}")
+

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///obligations.db"
 ENV_VAR = "OBLIGATIONS_DATABASE_URL"
@@ -46,37 +47,94 @@ def get_engine(url: str | None = None) -> Engine:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration in models/migrations/versions (a test checks it is Alembic's head).
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 # The revision whose schema create_all() made before migrations existed.
 BASELINE_REVISION = "0001"
+# Any number, the same in every process: the PostgreSQL advisory lock that serialises schema
+# changes ("obligations" in ASCII).
+SCHEMA_LOCK_KEY = 0x6F626C6967617469
+SCHEMA_LOCK_TIMEOUT_S = 120
 
 
 def init_db(engine: Engine) -> None:
-    """Create the tables if they are missing (idempotent), and record the schema revision
-    for Alembic, so that ``alembic upgrade head`` can take the database on from there."""
-    from models import models  # noqa: F401  (registers the tables)
+    """Bring the schema to ``SCHEMA_REVISION`` through Alembic, creating the tables of a new
+    database on first use. Concurrent first runs are safe: the migration runs under a lock
+    (an advisory lock on PostgreSQL, an immediate transaction on SQLite), and whoever gets
+    the lock second finds the work done. A database already at the head costs one query."""
+    if _revision(engine) == SCHEMA_REVISION:
+        return
+    with _schema_lock(engine) as conn:
+        current = _revision(conn)
+        if current == SCHEMA_REVISION:
+            return
+        if current is None and inspect(conn).has_table("document"):
+            # Made by create_all() before migrations existed: that schema is the baseline.
+            _stamp(conn, BASELINE_REVISION)
+        _upgrade_on(conn)
 
-    inspector = inspect(engine)
-    versioned = inspector.has_table("alembic_version")
-    fresh = not versioned and not inspector.has_table("document")
-    SQLModel.metadata.create_all(engine)
-    if not versioned:
-        _stamp(engine, SCHEMA_REVISION if fresh else BASELINE_REVISION)
 
-
-def _stamp(engine: Engine, revision: str) -> None:
-    """What ``alembic stamp`` writes, without loading Alembic on every start."""
+def _revision(bind) -> str | None:
+    """The revision recorded in ``alembic_version``, or None (no table, or empty)."""
     try:
-        with engine.begin() as conn:
-            conn.execute(text(
-                "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
-                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
-            ))
-            if conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 0:
-                conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
-                             {"v": revision})
-    except IntegrityError:
-        pass  # another process stamped it at the same moment
+        if isinstance(bind, Engine):
+            with bind.connect() as conn:
+                return _revision(conn)
+        if not inspect(bind).has_table("alembic_version"):
+            return None
+        return bind.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except OperationalError:
+        if isinstance(bind, Engine):
+            raise
+        return None
+
+
+@contextmanager
+def _schema_lock(engine: Engine) -> Iterator:
+    """A connection in a transaction that no other process can share while it lasts."""
+    if engine.dialect.name == "sqlite":
+        # pysqlite would start the transaction lazily (and DDL outside it); a private engine
+        # that begins IMMEDIATE takes SQLite's write lock at once, so a second process
+        # waits here (busy_timeout) instead of racing on CREATE TABLE.
+        private = create_engine(engine.url, poolclass=NullPool)
+
+        @event.listens_for(private, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
+            dbapi_conn.execute(f"PRAGMA busy_timeout={SCHEMA_LOCK_TIMEOUT_S * 1000}")
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+        @event.listens_for(private, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        try:
+            with private.begin() as conn:
+                yield conn
+        finally:
+            private.dispose()
+        return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        yield conn
+
+
+def _upgrade_on(conn) -> None:
+    from alembic import command
+
+    config = alembic_config(conn.engine.url.render_as_string(hide_password=False))
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
+
+
+def _stamp(conn, revision: str) -> None:
+    """What ``alembic stamp`` writes, in the caller's transaction."""
+    conn.execute(text(
+        "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+    ))
+    conn.execute(text("DELETE FROM alembic_version"))
+    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision})
 
 
 def alembic_config(url: str | None = None):
@@ -107,3 +165,57 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# --- SQLite housekeeping ---------------------------------------------------------------------
+
+
+def checkpoint(engine: Engine) -> bool:
+    """Move SQLite's write-ahead log into the database file and empty it, so that the
+    ``.db`` file alone holds everything (what a plain file copy takes). Returns False when
+    a reader kept part of the log in use (it is moved by a later checkpoint). PostgreSQL:
+    nothing to do."""
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        busy, _log, _moved = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return not busy
+
+
+class BackupError(Exception):
+    """The database cannot be backed up this way."""
+
+
+def backup_sqlite(engine: Engine, target: Path) -> int:
+    """A consistent copy of a SQLite database taken with SQLite's online backup API while
+    others may be writing, written beside ``target`` and moved into place. Returns the size
+    in bytes. Raises ``BackupError`` for other databases (PostgreSQL: ``pg_dump``)."""
+    import os
+    import sqlite3
+
+    if engine.dialect.name != "sqlite":
+        raise BackupError(
+            f"{engine.dialect.name} databases are backed up with their own tools "
+            "(PostgreSQL: pg_dump, see README.md 'Backups')"
+        )
+    source_path = engine.url.database
+    if not source_path or source_path == ":memory:":
+        raise BackupError("an in-memory database cannot be backed up")
+    target = Path(target)
+    partial = target.with_name(f".{target.name}.partial")
+    source = sqlite3.connect(source_path, timeout=30)
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+            # One self-contained file: no -wal beside it.
+            copy.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            copy.close()
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    os.replace(partial, target)
+    return target.stat().st_size

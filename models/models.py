@@ -12,6 +12,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -63,10 +76,24 @@ class Run(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     finished_at: datetime | None = _when()
-    status: str = "running"  # running | completed | failed
+    status: str = "running"  # queued | running | completed | failed | abandoned
     parameters: dict = _json(dict)
     counts: dict = _json(dict)
     failures: list = _json(list)
+    # Who runs it, and when it last said it was alive: a run whose process died is told
+    # apart from one still working by these (models.runs.mark_abandoned).
+    host: str | None = None
+    pid: int | None = None
+    heartbeat_at: datetime | None = _when()
+    # Team runs (issue 13): ``origin`` is cli | web | prefect (a deployment run started from
+    # the Prefect UI, API or a schedule) | drop-folder | chunk (a part of a larger batch,
+    # ``parent_run_id``); ``worker`` the Prefect worker that ran it; ``progress`` the
+    # documents done so far, written as they finish (models.team_runs).
+    origin: str | None = None
+    started_by: str | None = None
+    parent_run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
+    worker: str | None = None
+    progress: dict = _json(dict)
 
 
 class Document(SQLModel, table=True):
@@ -81,10 +108,14 @@ class Document(SQLModel, table=True):
     definitions: list = _json(list)  # [{"term", "text", "page"}]
     overrides: dict = _json(dict)  # user-given contract_type / counterparty
     pages: int | None = None
-    status: str = "pending"  # pending | processed | failed
+    status: str = Field(default="pending", index=True)  # pending | processed | failed
     error_code: str | None = None
     error_message: str | None = None
-    extractor_version: str | None = None
+    extractor_version: str | None = Field(default=None, index=True)
+    parser_version: str | None = None  # pipeline.pdf.PARSER_VERSION of its layout
+    ocr: bool = False  # its text (or some pages' text) comes from OCR
+    # Warnings about the result as a whole: "low_structure", "ocr" (models.store).
+    flags: list = _json(list)
     run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
     ingested_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
@@ -162,10 +193,12 @@ class Obligation(ObligationBase, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
 
     __mapper_args__ = {"version_id_col": _VERSION}  # optimistic locking (NOTES.md)
+    # Export and the API page through obligations in (updated_at, id) order.
+    __table_args__ = (Index("ix_obligation_updated_at_id", "updated_at", "id"),)
 
 
 class ObligationUpdate(SQLModel):
@@ -286,5 +319,53 @@ class HandoverMark(SQLModel, table=True):
     role: str  # outgoing | incoming
     marked_by: str
     marked_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+# --- ingest machinery ---------------------------------------------------------------------------
+
+
+class LayoutCache(SQLModel, table=True):
+    """A document's parsed layout (``pipeline.layout_codec``), so that a rule change re-runs
+    the rules, not the parser. Keyed by the PDF's SHA-256, the parser version and where the
+    text came from (``text``: the PDF's own text layer; ``ocr``: OCR of the pages without
+    one; ``ocr-all``: OCR of every page). In the database so that every machine sharing it
+    shares the cache."""
+
+    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
+    parser_version: str = Field(sa_column=Column(String(40), primary_key=True))
+    source: str = Field(sa_column=Column(String(16), primary_key=True))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    pages: int
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class OcrPdf(SQLModel, table=True):
+    """The OCR'd copy of a scanned PDF (the original's pages with an invisible text layer):
+    kept so that a new parser version re-reads it instead of running OCR again, and so that
+    the text a reviewer is shown can be checked against the page it was read from."""
+
+    sha256: str = Field(sa_column=Column(String(64), primary_key=True))  # the original's
+    source: str = Field(sa_column=Column(String(16), primary_key=True))  # ocr | ocr-all
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    ocr_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    pages: list = _json(list)  # the pages that were OCR'd (1-based)
+    engine: str  # "ocrmypdf 14.0.1, tesseract 5.3.0 (eng)"
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class DocumentClaim(SQLModel, table=True):
+    """A document being parsed by a run: concurrent ingests skip what another live run has
+    claimed, so each file is parsed once. Deleted when the document is stored; a claim of a
+    run that died is taken over (models.runs)."""
+
+    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
+    run_id: int = Field(foreign_key="run.id", index=True)
+    claimed_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

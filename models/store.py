@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from sqlalchemy import delete, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from models.models import Clause, Document, Obligation, ReviewEvent, Run, utcnow
@@ -192,6 +193,29 @@ def _document_fields(extraction: Extraction, source_file: str) -> dict[str, Any]
     )
 
 
+@dataclass(frozen=True)
+class PreparedExtraction:
+    """An extraction as the rows it becomes: plain dicts, small to send from the worker
+    process that extracted it to the process that stores it (the layout, with every word,
+    stays behind)."""
+
+    extractor_version: str
+    document: dict[str, Any]
+    clauses: list[dict[str, Any]]
+    obligations: list[dict[str, Any]]
+
+
+def prepare_extraction(
+    extraction: Extraction, *, sha256: str, source_file: str
+) -> PreparedExtraction:
+    return PreparedExtraction(
+        extractor_version=extraction.extractor_version,
+        document=_document_fields(extraction, source_file),
+        clauses=_clause_rows(extraction),
+        obligations=_obligation_rows(extraction, sha256),
+    )
+
+
 # --- storing -------------------------------------------------------------------------------
 
 
@@ -206,6 +230,7 @@ class Reconciliation:
     conflicts: int = 0
     stale: int = 0
     dropped_rejected: int = 0
+    unchanged: int = 0  # candidates identical to the stored obligation: not written
     skipped: bool = False
 
 
@@ -244,12 +269,32 @@ def reconcile_extraction(
     overrides: dict[str, Any] | None = None,
 ) -> Stored:
     """``store_extraction``, also saying what changed (for run summaries and tests)."""
+    return store_prepared(
+        session=session,
+        prepared=prepare_extraction(extraction, sha256=sha256, source_file=source_file),
+        sha256=sha256, source_file=source_file, path=path, run_id=run_id, overrides=overrides,
+    )
+
+
+def store_prepared(
+    *,
+    session: Session,
+    prepared: PreparedExtraction,
+    sha256: str,
+    source_file: str,
+    path: str,
+    run_id: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Stored:
+    """Store a prepared extraction under the re-extraction rule (module docstring).
+    ``extra``: further document fields (``flags``, ``ocr``, ``parser_version``)."""
     document = get_document_by_sha256(session=session, sha256=sha256)
-    if is_current(document, extraction.extractor_version):
+    if is_current(document, prepared.extractor_version):
         return Stored(document, Reconciliation(skipped=True))
 
     now = utcnow()
-    fields = _document_fields(extraction, source_file)
+    fields = prepared.document
     if document is None:
         document = Document(sha256=sha256, source_file=source_file, path=path)
     # Every export record repeats these document fields: when one changes, the document's
@@ -262,13 +307,14 @@ def reconcile_extraction(
     document.sqlmodel_update(
         dict(
             fields,
+            **(extra or {}),
             source_file=source_file,
             path=path,
             overrides=dict(overrides or {}),
             status="processed",
             error_code=None,
             error_message=None,
-            extractor_version=extraction.extractor_version,
+            extractor_version=prepared.extractor_version,
             run_id=run_id,
             processed_at=now,
         )
@@ -276,14 +322,18 @@ def reconcile_extraction(
     session.add(document)
     session.flush()
 
-    old_clause_refs = dict(
-        session.exec(
-            select(Clause.id, Clause.ref).where(Clause.document_id == document.id)
-        ).all()
-    )
-    new_clauses = [Clause(document_id=document.id, **row) for row in _clause_rows(extraction)]
-    session.add_all(new_clauses)
-    session.flush()
+    old_clauses = list(session.exec(
+        select(Clause).where(Clause.document_id == document.id).order_by(Clause.position)
+    ))
+    if _same_clauses(old_clauses, prepared.clauses):
+        # A rule change that leaves the clause tree as it was: keep the rows (and their ids,
+        # which links and obligations point to) instead of replacing them all.
+        new_clauses, old_clause_refs = old_clauses, {}
+    else:
+        old_clause_refs = {c.id: c.ref for c in old_clauses}
+        new_clauses = [Clause(document_id=document.id, **row) for row in prepared.clauses]
+        session.add_all(new_clauses)
+        session.flush()
     clause_by_position = {c.position: c.id for c in new_clauses}
     clause_by_ref: dict[str, int] = {}
     for c in new_clauses:
@@ -292,11 +342,11 @@ def reconcile_extraction(
     result = _reconcile_obligations(
         session=session,
         document=document,
-        candidates=_obligation_rows(extraction, sha256),
+        candidates=[dict(row) for row in prepared.obligations],
         clause_by_position=clause_by_position,
         clause_by_ref=clause_by_ref,
         old_clause_refs=old_clause_refs,
-        extractor_version=extraction.extractor_version,
+        extractor_version=prepared.extractor_version,
         now=now,
     )
     session.flush()
@@ -343,6 +393,21 @@ def _reconcile_obligations(
         ref = old_clause_refs.get(ob.clause_id) if ob.clause_id else None
         return clause_by_ref.get(ref or ob.clause_ref) or clause_by_ref.get(ob.clause_ref)
 
+    # Clauses are replaced on every extraction, so every obligation points to a new clause
+    # row. That is bookkeeping, not a change of the obligation: it is written around the ORM
+    # (which would bump the optimistic-lock version) and leaves updated_at alone, so that an
+    # unchanged obligation neither re-enters the registry's next increment nor makes a
+    # reviewer's open form stale.
+    moves: dict[str, dict[str, Any]] = {}
+
+    def move(ob: Obligation, **where: Any) -> None:
+        changed = {k: v for k, v in where.items() if getattr(ob, k) != v}
+        if changed:
+            moves.setdefault(ob.id, {}).update(changed)
+
+    def move_clause(ob: Obligation, clause_id: int | None) -> None:
+        move(ob, clause_id=clause_id)
+
     # Reviewed obligations first: they claim their candidates before anything else can,
     # by identity first, then (for those left) by near-identical text in the same clause.
     matches = {ob.id: pending.pop(ob.id) for ob in reviewed if ob.id in pending}
@@ -350,19 +415,20 @@ def _reconcile_obligations(
         if ob.id not in matches:
             matches[ob.id] = _pop_near_identical(pending, ob)
     for ob in reviewed:
-        ob.clause_id = repoint(ob)
+        move_clause(ob, repoint(ob))
         match = matches[ob.id]
         if match is None:
             if ob.origin != "reviewer" and not ob.stale:
                 # A reviewer's own addition was never produced, so it cannot stop being.
                 ob.stale = True
                 result.stale += 1
-            session.add(ob)
+                session.add(ob)
             continue
-        ob.stale = False
+        if ob.stale:
+            ob.stale = False
+            session.add(ob)
         if ob.status == "rejected":
             result.dropped_rejected += 1
-            session.add(ob)
             continue
         result.merged += 1
         proposed = _disagreements(session=session, obligation=ob, candidate=match)
@@ -384,25 +450,31 @@ def _reconcile_obligations(
                 )
                 result.conflicts += 1
             ob.conflict = proposed or None
-        session.add(ob)
+            session.add(ob)
 
     deleted: list[str] = []
     for ob in unreviewed:
         candidate = pending.pop(ob.id, None)
         if candidate is not None:
             clause_position = candidate.pop("clause_position")
+            # Its place in the document moves when an obligation before it comes or goes.
+            move(ob, clause_id=clause_by_position.get(clause_position),
+                 position=candidate["position"])
+            if _unchanged(ob, candidate):
+                result.unchanged += 1
+                continue
             ob.sqlmodel_update(candidate)
-            ob.clause_id = clause_by_position.get(clause_position)
             ob.stale = False
             ob.conflict = None
             ob.updated_at = now
             session.add(ob)
             result.updated += 1
         elif ob.id in with_events:
-            ob.clause_id = repoint(ob)
-            ob.stale = True
-            session.add(ob)
-            result.stale += 1
+            move_clause(ob, repoint(ob))
+            if not ob.stale:
+                ob.stale = True
+                session.add(ob)
+                result.stale += 1
         else:
             deleted.append(ob.id)
     if deleted:
@@ -411,6 +483,8 @@ def _reconcile_obligations(
                 session.expunge(ob)
         session.execute(delete(Obligation).where(col(Obligation.id).in_(deleted)))
         result.deleted = len(deleted)
+    session.flush()  # the ORM's updates first, then the moves over them
+    _apply_moves(session, existing, moves)
 
     for candidate in pending.values():
         clause_position = candidate.pop("clause_position")
@@ -428,6 +502,53 @@ def _reconcile_obligations(
 
 
 _MISSING = object()
+
+
+def _same_clauses(stored: list[Clause], rows: list[dict[str, Any]]) -> bool:
+    """The stored clauses say exactly what the new rows say (the extractor version that
+    produced them aside)."""
+    if len(stored) != len(rows) or not stored:
+        return False
+    return all(
+        getattr(clause, name) == value
+        for clause, row in zip(stored, rows, strict=True)
+        for name, value in row.items()
+        if name != "extractor_version"
+    )
+
+
+# Bookkeeping of the row, not content of the obligation: a change of only these is no change.
+_NOT_CONTENT = frozenset({"clause_position", "extractor_version", "position"})
+
+
+def _apply_moves(
+    session: Session, existing: list[Obligation], moves: dict[str, dict[str, Any]]
+) -> None:
+    """Write clause and position moves without the ORM's version bump, grouped by value."""
+    groups: dict[tuple, list[str]] = {}
+    for ob_id, values in moves.items():
+        groups.setdefault(tuple(sorted(values.items())), []).append(ob_id)
+    for values, ids in groups.items():
+        session.execute(
+            update(Obligation).where(col(Obligation.id).in_(ids)).values(dict(values))
+            .execution_options(synchronize_session=False)
+        )
+    for ob in existing:
+        if ob.id in moves and ob in session:
+            for name, value in moves[ob.id].items():
+                set_committed_value(ob, name, value)
+
+
+def _unchanged(ob: Obligation, candidate: dict[str, Any]) -> bool:
+    """The candidate proposes exactly what the stored, unreviewed obligation already says
+    (and it is neither stale nor in conflict): nothing to write."""
+    if ob.stale or ob.conflict:
+        return False
+    return all(
+        getattr(ob, name) == value
+        for name, value in candidate.items()
+        if name not in _NOT_CONTENT
+    )
 
 
 def _pop_near_identical(pending: dict[str, dict], ob: Obligation) -> dict | None:
@@ -525,14 +646,16 @@ def create_run(
 
 
 def finish_run(
-    *, session: Session, run_id: int, counts: dict[str, Any], failures: list[dict[str, Any]]
+    *, session: Session, run_id: int, counts: dict[str, Any], failures: list[dict[str, Any]],
+    status: str | None = None,
 ) -> Run:
+    """Record how a run ended: ``status`` if given, else ``failed`` when anything failed."""
     run = session.get(Run, run_id)
     if run is None:
         raise LookupError(f"no run with id {run_id}")
     run.counts = dict(counts)
     run.failures = list(failures)
-    run.status = "failed" if failures else "completed"
+    run.status = status or ("failed" if failures else "completed")
     run.finished_at = utcnow()
     session.add(run)
     session.flush()

@@ -22,7 +22,9 @@ from models.sessions import end_user_sessions
 # more entry here, and the web app asks ``can(role, permission)``, never for a role by name.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "reviewer": frozenset({"review"}),
-    "admin": frozenset({"review", "manage_users"}),
+    # Starts ingest runs from the review app (uploads, the drop folder), and reviews.
+    "runner": frozenset({"review", "start_runs"}),
+    "admin": frozenset({"review", "manage_users", "start_runs"}),
 }
 ROLES = tuple(PERMISSIONS)
 MIN_PASSWORD_LENGTH = 8

@@ -49,6 +49,42 @@ class NoTextLayer(PipelineError):
 
 
 class TooLarge(PipelineError):
-    """The PDF is larger than the configured limit."""
+    """The PDF is larger than a configured limit (bytes, pages or memory)."""
 
     code = "too_large"
+
+
+class EmptyPDF(PipelineError):
+    """The PDF has no pages, or pages with nothing on them (no text, no images, no drawing)."""
+
+    code = "empty_pdf"
+
+
+class Unreadable(PipelineError):
+    """The file cannot be read (permissions, an I/O error)."""
+
+    code = "unreadable"
+
+
+class Vanished(PipelineError):
+    """The file was listed but is gone (moved or deleted) before it could be read."""
+
+    code = "vanished"
+
+
+class Timeout(PipelineError):
+    """Reading the document took longer than the time limit."""
+
+    code = "timeout"
+
+
+class OCRFailed(PipelineError):
+    """OCR of the scanned pages failed."""
+
+    code = "ocr_failed"
+
+
+class OCRUnavailable(PipelineError):
+    """The PDF needs OCR but OCRmyPDF or Tesseract is not installed."""
+
+    code = "ocr_unavailable"

@@ -3,6 +3,14 @@
 The only module that opens PDFs. It reads words with their fonts and boxes (pdfplumber),
 reads ruled tables as rows of cells, removes running headers and footers, joins words
 hyphenated across line ends, and numbers every character from the start of the document.
+
+Memory stays bounded: pages are read one at a time and closed (pdfplumber keeps every
+page's objects otherwise), a page is kept only as its words (compact, slotted), and those
+are let go line by line as the ``Layout`` is built. A page limit and the worker's memory cap
+turn a pathological file into ``TooLarge`` instead of a machine out of memory.
+
+``PARSER_VERSION`` names what this module produces: it keys the layout cache
+(``pipeline.layout_codec``), so bump it whenever the ``Layout`` for some PDF changes.
 """
 
 from __future__ import annotations
@@ -18,8 +26,23 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.psexceptions import PSEOF
 from pdfplumber.utils.exceptions import PdfminerException
 
-from pipeline.errors import CorruptPDF, EmptyFile, EncryptedPDF, NotAPDF, NoTextLayer
+from pipeline.errors import (
+    CorruptPDF,
+    EmptyFile,
+    EmptyPDF,
+    EncryptedPDF,
+    NotAPDF,
+    NoTextLayer,
+    TooLarge,
+)
+from pipeline.resegment import split_long_line
 from pipeline.types import BBox, Layout, Line, PageInfo, Table, Word
+
+# Bump when the Layout of some PDF changes (it keys the layout cache). History:
+# 1 the parser until issue 12; 2 over-long lines (a text layer on one line) re-segmented.
+PARSER_VERSION = "2"
+# Fewer characters than this per page on average: no text layer (a scan, or blank pages).
+MIN_CHARS_PER_PAGE = 20
 
 # Page furniture lives in these top and bottom bands of a page (fraction of its height), and
 # among the first or last few lines of the page.
@@ -41,8 +64,10 @@ _PAGE_NUMBER = re.compile(
 _DIGITS = re.compile(r"\d+")
 
 
-def pdf_to_layout(data: bytes) -> Layout:
-    """Read a PDF's body text into a ``Layout``; raise a ``PipelineError`` for bad input."""
+def pdf_to_layout(data: bytes, *, max_pages: int | None = None) -> Layout:
+    """Read a PDF's body text into a ``Layout``; raise a ``PipelineError`` for bad input:
+    ``TooLarge`` beyond ``max_pages`` or when the worker's memory cap is reached,
+    ``EmptyPDF`` for no pages or nothing on them, ``NoTextLayer`` for pages of images."""
     _check_is_pdf(data)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -51,24 +76,55 @@ def pdf_to_layout(data: bytes) -> Layout:
     try:
         with pdf:
             title = _metadata_title(pdf.metadata)
-            raw_pages = [_read_page(page) for page in _pages(pdf)]
+            _check_page_count(len(pdf.pages), max_pages)
+            numbers: dict[float, float] = {}
+            raw_pages = [_read_page(page, numbers) for page in _pages(pdf)]
     except PdfminerException as exc:
         raise _open_error(exc) from None
+    except MemoryError:
+        # The worker's memory cap (flows.pool), reached mostly by a content stream that
+        # inflates to gigabytes (a decompression bomb).
+        raise TooLarge(_TOO_MUCH_MEMORY) from None
     except (PSEOF, ValueError, KeyError, TypeError, AssertionError) as exc:
         raise CorruptPDF(
             f"The PDF is damaged and cannot be read ({type(exc).__name__}: {exc})."
         ) from None
 
     infos = tuple(p.info for p in raw_pages)
-    if sum(i.n_chars for i in infos) < 20 * max(len(infos), 1):
-        images = sum(1 for i in infos if i.n_images)
-        raise NoTextLayer(
-            f"The PDF has no text layer ({sum(i.n_chars for i in infos)} characters on "
-            f"{len(infos)} pages, images on {images}): it looks scanned and needs OCR first."
-        )
+    _check_has_text(raw_pages)
     furniture = _find_furniture(raw_pages)
     lines, tables = _body_lines(raw_pages, furniture)
+    del raw_pages  # the body lines hold what is left; _number lets them go one by one
     return _number(lines, tables, infos, furniture, title)
+
+
+def _check_page_count(n_pages: int, max_pages: int | None) -> None:
+    if n_pages == 0:
+        raise EmptyPDF("The PDF has no pages.")
+    if max_pages is not None and n_pages > max_pages:
+        raise TooLarge(f"The PDF has {n_pages} pages, more than the limit of {max_pages}.")
+
+
+def _check_has_text(pages: list[_RawPage]) -> None:
+    n_chars = sum(p.info.n_chars for p in pages)
+    if n_chars >= MIN_CHARS_PER_PAGE * max(len(pages), 1):
+        return
+    images = sum(1 for p in pages if p.info.n_images)
+    marked = sum(1 for p in pages if p.info.n_images or p.n_drawings or p.info.n_chars)
+    if not marked:
+        raise EmptyPDF(f"The PDF's {len(pages)} page(s) are blank: no text, images or drawing.")
+    raise NoTextLayer(
+        f"The PDF has no text layer ({n_chars} characters on {len(pages)} pages, images on "
+        f"{images}): it looks scanned and needs OCR (obligations ingest --ocr auto)."
+    )
+
+
+def pages_without_text(layout: Layout) -> tuple[int, ...]:
+    """Pages that show images but (almost) no text: scanned pages inside a document that
+    has a text layer elsewhere (a signed page, a scanned schedule). 1-based."""
+    return tuple(
+        p.number for p in layout.pages if p.n_images and p.n_chars < MIN_CHARS_PER_PAGE
+    )
 
 
 def render_page_png(data: bytes, page: int, *, resolution: int = 110) -> bytes:
@@ -83,6 +139,15 @@ def render_page_png(data: bytes, page: int, *, resolution: int = 110) -> bytes:
             return out.getvalue()
     except PdfminerException as exc:
         raise _open_error(exc) from None
+
+
+def checked_page_count(data: bytes, *, max_pages: int | None = None) -> int:
+    """Open the PDF (a typed error for what is not one, or a damaged one) and apply the
+    page limit, without reading any page."""
+    _check_is_pdf(data)
+    n_pages = page_count(data)
+    _check_page_count(n_pages, max_pages)
+    return n_pages
 
 
 def page_count(data: bytes) -> int:
@@ -120,8 +185,16 @@ def _check_is_pdf(data: bytes) -> None:
     raise NotAPDF(f"The file is not a PDF: it has no %PDF header and looks like {kind}.")
 
 
+_TOO_MUCH_MEMORY = (
+    "The PDF needs more memory than the limit allows while reading its pages "
+    "(a page whose content inflates to gigabytes?)."
+)
+
+
 def _open_error(exc: PdfminerException) -> Exception:
     inner = exc.args[0] if exc.args else exc
+    if isinstance(inner, MemoryError):
+        return TooLarge(_TOO_MUCH_MEMORY)
     if isinstance(inner, PDFPasswordIncorrect) or "password" in type(inner).__name__.lower():
         return EncryptedPDF()
     if isinstance(inner, PSEOF):
@@ -150,15 +223,20 @@ def _pages(pdf):
 # --- one page ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawWord:
+    # Six fields, as many as a final Word: objects of the same size share the allocator's
+    # pools, so a raw word let go in _number makes room for the Word that replaces it
+    # (measured: a 678-page contract peaked ~20 MB lower).
     text: str
-    bbox: BBox
+    bbox: BBox  # rounded to 0.01 pt at read; the final Word shares the tuple
     bold: bool
     size: float
+    fontname: str = ""
+    page: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawLine:
     words: list[_RawWord]
     page: int
@@ -179,28 +257,40 @@ class _RawLine:
         return max(w.bbox[3] for w in self.words)
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawTable:
     bbox: BBox
     header: tuple[str, ...]
     rows: list[_RawLine]
 
 
-@dataclass
+@dataclass(slots=True)
 class _RawPage:
     info: PageInfo
     lines: list[_RawLine]  # reading order; table rows stand where their table stands
     tables: list[_RawTable]
+    n_drawings: int = 0  # rectangles, lines and curves: marks that are not text or images
 
 
-def _read_page(page) -> _RawPage:
+def _read_page(page, numbers: dict[float, float]) -> _RawPage:
+    """One page's words and tables. ``numbers`` interns the rounded coordinates: a long
+    document repeats the same few thousand values, and a float object per word corner was
+    a quarter of a layout's memory."""
+
+    def num(value) -> float:
+        value = round(float(value), 2)
+        return numbers.setdefault(value, value)
+
     number = page.page_number
     words = [
         _RawWord(
             text=w["text"],
-            bbox=(w["x0"], w["top"], w["x1"], w["bottom"]),
+            # Rounded as the Layout stores them: the final Word shares this very tuple.
+            bbox=(num(w["x0"]), num(w["top"]), num(w["x1"]), num(w["bottom"])),
             bold=_is_bold(w.get("fontname", "")),
-            size=float(w.get("size") or 0.0),
+            size=num(w.get("size") or 0.0),
+            fontname=w.get("fontname", ""),
+            page=number,
         )
         for w in page.extract_words(extra_attrs=["fontname", "size"])
         if w["text"].strip()
@@ -212,15 +302,29 @@ def _read_page(page) -> _RawPage:
         n_chars=sum(len(w.text) for w in words),
         n_images=len(page.images),
     )
-    tables = _read_tables(page, words, number) if len(page.edges) >= 8 else []
+    edges = page.edges
+    tables = _read_tables(page, words, number) if len(edges) >= 8 else []
     in_table = {id(w) for t in tables for row in t.rows for w in row.words}
     lines = _group_lines([w for w in words if id(w) not in in_table], number)
+    lines = [part for line in lines for part in _split_if_long(line, info)]
     # Table rows take their place among the lines by their top edge.
     for t_index, table in enumerate(tables):
         for row in table.rows:
             row.table = t_index
     ordered = sorted(lines + [r for t in tables for r in t.rows], key=lambda ln: ln.top)
-    return _RawPage(info=info, lines=ordered, tables=tables)
+    drawings = len(edges) + len(page.curves) if not words and not info.n_images else 0
+    return _RawPage(info=info, lines=ordered, tables=tables, n_drawings=drawings)
+
+
+def _split_if_long(line: _RawLine, info: PageInfo) -> list[_RawLine]:
+    """A text layer written as one long line (some converters and OCR tools do) would read as
+    a single paragraph with no numbering at line starts; cut it where sentences and numbered
+    clauses begin (``pipeline.resegment``). Words keep their own boxes."""
+    width = line.words[-1].bbox[2] - line.words[0].bbox[0]
+    groups = split_long_line([w.text for w in line.words], width, info.width)
+    if len(groups) == 1:
+        return [line]
+    return [_RawLine(words=line.words[a:b], page=line.page) for a, b in groups]
 
 
 def _is_bold(fontname: str) -> bool:
@@ -349,6 +453,8 @@ def _body_lines(
         previous_bottom = None
         for line in kept:
             gap = 999.0 if previous_bottom is None else line.top - previous_bottom
+            # Parts of one re-segmented line share its top: no white space between them.
+            gap = max(gap, 0.0)
             previous_bottom = line.bottom
             if line.table is not None:
                 line.row = page.tables[line.table].rows.index(line)
@@ -407,7 +513,9 @@ def _number(
     parts: list[str] = []
     out: list[Line] = []
     pos = 0
-    for i, (raw, gap) in enumerate(lines):
+    for i in range(len(lines)):
+        raw, gap = lines[i]
+        lines[i] = None  # type: ignore[call-overload]  # let the raw words go as we go
         words: list[Word] = []
         cells: list[tuple[int, int]] = []
         breaks = set(raw.cell_breaks)
@@ -423,7 +531,7 @@ def _number(
                 pos += len(sep)
                 if j in breaks:
                     cell_start = pos
-            words.append(Word(w.text, pos, pos + len(w.text), raw.page, _round(w.bbox), w.bold))
+            words.append(Word(w.text, pos, pos + len(w.text), raw.page, w.bbox, w.bold))
             pieces.append(w.text)
             pos += len(w.text)
         if raw.cell_breaks:

@@ -66,3 +66,17 @@ def prefect_harness():
         updates={"flows.heartbeat_frequency": None}
     ):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def document_store(tmp_path_factory):
+    """Every ingest keeps its PDFs in the document store (models.docstore): in the tests, a
+    folder of the session's own, never the user's store; subprocesses inherit it."""
+    previous = os.environ.get("OBLIGATIONS_DOCUMENT_STORE")
+    store = tmp_path_factory.mktemp("document-store")
+    os.environ["OBLIGATIONS_DOCUMENT_STORE"] = str(store)
+    yield store
+    if previous is None:
+        os.environ.pop("OBLIGATIONS_DOCUMENT_STORE", None)
+    else:
+        os.environ["OBLIGATIONS_DOCUMENT_STORE"] = previous

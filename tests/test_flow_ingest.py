@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from flows.ingest import (
     FLOW_NAME,
+    IngestFailed,
     MissingPath,
     collect_pdfs,
     ingest_contracts,
-    parse_contract,
     run_ingest,
 )
 from models import Clause, Document, Obligation, Run, get_engine, session_scope
@@ -54,7 +54,9 @@ def runs(prefect_harness, tmp_path_factory):
     engine = get_engine(url)
     with session_scope(engine) as session:
         after_first = row_counts(session=session)
-    second = ingest_contracts(paths=[str(corpus)], db_url=url, workers=2)  # the bare flow
+    with pytest.raises(IngestFailed) as failed:  # the bare flow: Failed, the summary inside
+        ingest_contracts(paths=[str(corpus)], db_url=url, workers=2)
+    second = failed.value.summary
     with session_scope(engine) as session:
         after_second = row_counts(session=session)
     return dict(url=url, corpus=corpus, first=first, second=second, events=events,
@@ -121,7 +123,7 @@ def test_flow_ingest_records_runs(runs):
     with session_scope(get_engine(runs["url"])) as session:
         first, second = session.exec(select(Run).order_by(Run.id)).all()
     assert first.flow == FLOW_NAME and first.flow_run_id and first.finished_at
-    assert first.status == "failed"  # some documents failed; the flow itself completed
+    assert first.status == "failed"  # some documents failed
     assert first.counts["processed"] == len(list(SAMPLE_DOCS.glob("*.pdf")))
     assert first.counts["failed"] == len(BAD) and first.counts["pages"] > 0
     assert {f["code"] for f in first.failures} == set(BAD.values())
@@ -131,11 +133,16 @@ def test_flow_ingest_records_runs(runs):
 
 @pytest.mark.integration
 def test_flow_ingest_reports_progress(runs):
-    events = runs["events"]
+    started = [e for e in runs["events"] if e.started is not None]
+    events = [e for e in runs["events"] if e.started is None]
     total = len(runs["first"].processed) + len(runs["first"].failed)
     assert events[0].done == 0 and events[0].total == total
     assert [e.done for e in events[1:]] == list(range(1, total + 1))
     assert all(e.outcome is not None for e in events[1:])
+    # Each document a worker read was announced with the worker's pid, before its result.
+    assert {Path(path).name for path, _pid in (e.started for e in started)} == {
+        d.source_file for d in runs["first"].documents if d.sha256}
+    assert all(pid > 0 for _path, pid in (e.started for e in started))
 
 
 @pytest.mark.integration
@@ -153,12 +160,27 @@ def test_flow_ingest_publishes_artifacts(runs):
 # --- without the engine ---------------------------------------------------------------------
 
 
-def test_flow_parse_task_returns_failures_instead_of_raising(tmp_path):
-    (tmp_path / "empty.pdf").write_bytes(b"")
-    parsed = parse_contract.fn(str(tmp_path / "empty.pdf"), None, None)
-    assert parsed.extraction is None and parsed.error_code == "empty_file"
-    missing = parse_contract.fn(str(tmp_path / "gone.pdf"), None, None)
-    assert missing.error_code == "unreadable"
+def test_flow_parse_job_returns_failures_instead_of_raising():
+    from flows.parse_job import ParseJob, parse_document
+
+    parsed = parse_document(ParseJob(sha256="0" * 64, source_file="empty.pdf", data=b""))
+    assert parsed.prepared is None and parsed.error_code == "empty_file"
+    html = parse_document(ParseJob(sha256="0" * 64, source_file="x.pdf", data=b"<html>"))
+    assert html.error_code == "not_a_pdf" and html.error_message
+
+
+def test_flow_read_file_names_what_went_wrong(tmp_path):
+    from flows.document import read_file
+    from pipeline.errors import TooLarge, Unreadable, Vanished
+
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-" + b"x" * 2000)
+    assert read_file(tmp_path / "big.pdf", None)[:5] == b"%PDF-"
+    with pytest.raises(TooLarge, match="limit"):
+        read_file(tmp_path / "big.pdf", 1000)
+    with pytest.raises(Vanished):
+        read_file(tmp_path / "gone.pdf", None)
+    with pytest.raises(Unreadable, match="folder"):
+        read_file(tmp_path, None)
 
 
 def test_flow_collect_pdfs_recurses_any_case_and_keeps_explicit_files(tmp_path):
@@ -167,6 +189,20 @@ def test_flow_collect_pdfs_recurses_any_case_and_keeps_explicit_files(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     found = collect_pdfs([tmp_path / "a", tmp_path / "three.Pdf", tmp_path / "given.bin",
                           tmp_path / "a" / "one.pdf"])
-    assert [p.name for p in found] == ["two.PDF", "one.pdf", "three.Pdf", "given.bin"]
+    assert [p.name for p in found.files] == ["two.PDF", "one.pdf", "three.Pdf", "given.bin"]
+    assert found.other_files == 1 and found.skipped == []
     with pytest.raises(MissingPath, match="nope"):
         collect_pdfs([tmp_path / "nope"])
+
+
+def test_flow_collect_pdfs_lists_loops_and_broken_links_issue_12(tmp_path):
+    """Regression (issue 12): symlink loops were skipped without a word."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "one.pdf").write_bytes(b"x")
+    (tmp_path / "a" / "b" / "up").symlink_to(tmp_path / "a")
+    (tmp_path / "a" / "gone.pdf").symlink_to(tmp_path / "nowhere.pdf")
+    (tmp_path / "a" / "alias.pdf").symlink_to(tmp_path / "a" / "one.pdf")
+    found = collect_pdfs([tmp_path / "a"])
+    assert [p.name for p in found.files] == ["alias.pdf"]  # one.pdf is the same file
+    reasons = {Path(e.path).name: e.reason for e in found.skipped}
+    assert "loop" in reasons["up"] and "broken" in reasons["gone.pdf"]

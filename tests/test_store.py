@@ -268,7 +268,9 @@ def test_store_keeps_approved_and_flags_conflict(engine):
         "approved", "P30D", "Supplier")  # never overwritten
     assert after.conflict == {"deadline_duration": "P10D", "deadline_text": "within P10D",
                               "obligor": "Council"}
-    assert after.clause_id != before.clause_id and after.clause_id is not None  # re-pointed
+    with session_scope(engine) as session:
+        clause_ids = set(session.exec(select(Clause.id)))
+    assert after.clause_id in clause_ids  # points to a clause of the current extraction
     flagged = events(engine, "conflict")
     assert {e.field for e in flagged} == {"deadline_duration", "deadline_text", "obligor"}
     assert {e.user for e in flagged} == {"extractor"}
@@ -517,3 +519,41 @@ def test_store_document_change_moves_its_obligations_into_the_next_increment(eng
     store(engine, renamed)
     after = obligations(engine)
     assert all(after[i].updated_at > before[i] for i in before)
+
+
+def test_store_unchanged_obligations_keep_updated_at_and_version_issue_12(engine):
+    """Before: any rule-file change bumped updated_at and version of every unreviewed
+    obligation, so the registry's next increment re-sent everything."""
+    store(engine, make_extraction([RETURN, PLAN, DELETE]))
+    review(engine, oid(PLAN), "approved")
+    before = obligations(engine)
+    changes = store(engine, make_extraction([RETURN, PLAN, DELETE], version="v2"))
+    after = obligations(engine)
+    assert changes.unchanged == 2 and changes.updated == 0 and changes.merged == 1
+    with session_scope(engine) as session:
+        clause_ids = set(session.exec(select(Clause.id)))
+    for key, ob in after.items():
+        assert (ob.updated_at, ob.version) == (before[key].updated_at, before[key].version)
+        assert ob.clause_id == before[key].clause_id  # the same clause tree: rows kept
+    assert clause_ids == {ob.clause_id for ob in before.values()} | {1}
+    assert after[oid(RETURN)].extractor_version == "v1"  # the version that produced it
+
+    # A candidate that does change is written, stamped and versioned as before.
+    store(engine, make_extraction([{**RETURN, "duration": "P10D"}, PLAN, DELETE],
+                                  version="v3"))
+    changed = obligations(engine)[oid(RETURN)]
+    assert changed.updated_at > before[oid(RETURN)].updated_at
+    assert changed.version == before[oid(RETURN)].version + 1
+    assert changed.extractor_version == "v3"
+    assert obligations(engine)[oid(DELETE)].version == before[oid(DELETE)].version
+
+
+def test_store_an_earlier_obligation_moving_others_down_is_no_change(engine):
+    store(engine, make_extraction([PLAN, DELETE]))
+    before = obligations(engine)
+    store(engine, make_extraction([RETURN, PLAN, DELETE], version="v2"))
+    after = obligations(engine)
+    assert after[oid(PLAN)].position == 1 and before[oid(PLAN)].position == 0
+    assert after[oid(PLAN)].clause_id != before[oid(PLAN)].clause_id  # clause 1.1 changed
+    assert (after[oid(PLAN)].updated_at, after[oid(PLAN)].version) == (
+        before[oid(PLAN)].updated_at, before[oid(PLAN)].version)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import shutil
 from functools import lru_cache
@@ -479,12 +480,23 @@ def test_web_page_images_come_from_the_database_not_from_paths(app, engine, doc,
         assert "{path" not in path and "{file" not in path, path
     assert c.get("/documents/1/pages/..%2F..%2Fetc%2Fpasswd.png").status_code in (404, 422)
     assert c.get("/static/../models/users.py").status_code == 404
-    # A PDF replaced on disk after ingest is refused, not rendered (new page, not cached yet).
+    # The page comes from the document store by hash (issue 13): the file where it was first
+    # found may go; a copy in the store that was tampered with is refused, not rendered.
+    from models.docstore import get_store
+
     d = document(engine, doc)
-    with open(d.path, "ab") as pdf:
-        pdf.write(b"% tampered\n")
-    other = 2 if ob.page != 2 else 1
-    assert c.get(f"/documents/{doc}/pages/{other}.png").status_code == 410
+    os.unlink(d.path)
+    assert c.get(f"/documents/{doc}/pages/{ob.page}.png").status_code == 200
+    stored = get_store().root + "/" + d.sha256[:2] + "/" + d.sha256 + ".pdf"
+    original = get_store().get(d.sha256)
+    try:
+        with open(stored, "ab") as pdf:
+            pdf.write(b"% tampered\n")
+        other = 2 if ob.page != 2 else 1
+        assert c.get(f"/documents/{doc}/pages/{other}.png").status_code == 410
+    finally:  # the store is the session's: the other tests read this document too
+        with open(stored, "wb") as pdf:
+            pdf.write(original)
     with session_scope(engine) as session:
         assert session.get(Document, doc).sha256 == d.sha256
 

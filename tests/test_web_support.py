@@ -55,10 +55,12 @@ def _fallback_obligation(extraction):
 
 def ingest_sample(engine, pdf: Path = SAMPLE, extraction=None) -> int:
     """Extract and store one sample PDF through ``models.store``; the document's id."""
+    from models.docstore import get_store
     from models.store import store_extraction
     from pipeline.extract import extract
 
     data = pdf.read_bytes()
+    get_store().put(data)  # as an ingest does: the review app reads the PDF from the store
     extraction = extraction or extract(data)
     if not extraction.obligations:
         extraction = replace(extraction, obligations=(_fallback_obligation(extraction),))

@@ -37,7 +37,7 @@ def create_app(
     """The app for the database at ``db_url`` (default: ``$OBLIGATIONS_DATABASE_URL``, else
     ``sqlite:///obligations.db``). ``secure_cookies=None`` means Secure unless
     ``OBLIGATIONS_SECURE_COOKIES=0``."""
-    from web import pages, readiness
+    from web import pages, readiness, runs
 
     engine = get_engine(db_url)
     init_db(engine)
@@ -56,6 +56,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(readiness.router)
+    app.include_router(runs.router)
     if importlib.util.find_spec("web.api") is not None:
         from web import api
 

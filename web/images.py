@@ -1,13 +1,12 @@
 """Page images for the review screen, rendered once and cached on disk.
 
 The cache is keyed by the document's SHA-256, the page number and the resolution, never by a
-path anyone typed: the PDF is found through ``Document.path`` in the database and checked
-against its hash before it is rendered, so a file swapped on disk is refused, not shown.
+path anyone typed: the PDF is read from the document store by the hash the database holds
+and checked against it before it is rendered, so a file swapped in the store is refused.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import struct
@@ -104,17 +103,14 @@ class PageImages:
         return cached
 
     def _source(self, document: Document) -> bytes:
+        """The PDF from the document store (models.docstore), by hash, checked there: never
+        from the path where the file was first found (issue 13)."""
+        from models.docstore import DocumentStoreError, get_store
+
         try:
-            data = Path(document.path).read_bytes()
-        except OSError as exc:
-            raise SourceUnavailable(
-                f"the PDF of {document.source_file} cannot be read ({exc.strerror})"
-            ) from None
-        if hashlib.sha256(data).hexdigest() != document.sha256:
-            raise SourceUnavailable(
-                f"{document.path} is no longer the file that was ingested (its SHA-256 changed)"
-            )
-        return data
+            return get_store().get(document.sha256)
+        except DocumentStoreError as exc:
+            raise SourceUnavailable(f"the PDF of {document.source_file}: {exc}") from None
 
     def _render(self, document: Document, page: int) -> bytes:
         from pipeline.pdf import render_page_png
