@@ -77,7 +77,7 @@ def ingest(
         int, typer.Option("--max-pages", min=1, help="Most pages a document may have."),
     ] = 3000,
     max_memory: Annotated[
-        int, typer.Option("--max-memory", min=256,
+        int, typer.Option("--max-memory", min=512,
                           help="Memory cap of each parsing process, in MB."),
     ] = 1024,
 ) -> None:
