@@ -12,7 +12,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test samples bench lock venv golden
 
+# Scanned PDFs are read through OCR, which needs Debian's ocrmypdf, tesseract-ocr and
+# tesseract-ocr-eng (sudo apt-get install ...; .ci/run installs them). Without them
+# everything else works, and a scan fails ocr_unavailable.
 run: $(STAMP)
+	@command -v ocrmypdf >/dev/null && command -v tesseract >/dev/null || echo "note: \
+	ocrmypdf/tesseract not installed: scanned PDFs will fail ocr_unavailable (README: OCR)"
 	$(BIN)/obligations ingest sample_docs/
 
 # mypy first: the pipeline's types are checked as part of the tests (pyproject.toml).
@@ -27,6 +32,9 @@ samples: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden_support
 
+# ~7 min: raw pdfplumber, our pipeline, the flow with 1 and N workers, reextract, the
+# longest document and a decompression bomb, over the CUAD PDFs (../shared/cuad/pdf) when
+# present, else the samples repeated to 600+ pages. README "How fast" shows the figures.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.extractor

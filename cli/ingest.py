@@ -77,7 +77,7 @@ def ingest(
         int, typer.Option("--max-pages", min=1, help="Most pages a document may have."),
     ] = 3000,
     max_memory: Annotated[
-        int, typer.Option("--max-memory", min=256,
+        int, typer.Option("--max-memory", min=512,
                           help="Memory cap of each parsing process, in MB."),
     ] = 1024,
 ) -> None:
@@ -93,6 +93,17 @@ def ingest(
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     # "Still processing items" while Prefect flushes its events at exit: progress, not trouble.
     logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+    summary = _run_with_progress(
+        [str(p) for p in paths], db,
+        contract_type=contract_type.value if contract_type else None,
+        counterparty=counterparty, workers=workers, ocr=ocr.value, timeout=timeout,
+        max_bytes=int(max_mb * 2**20), max_pages=max_pages, max_memory_mb=max_memory,
+    )
+    print_summary(summary)
+    raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
+def _run_with_progress(paths: list[str], db: str | None, **options) -> IngestSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.ingest import MissingPath, run_ingest
@@ -117,28 +128,20 @@ def ingest(
             bar.update(task, total=p.total, completed=p.done, description=text)
 
         try:
-            summary = run_ingest(
-                [str(p) for p in paths],
-                db_url=db,
-                contract_type=contract_type.value if contract_type else None,
-                counterparty=counterparty,
-                workers=workers,
-                ocr=ocr.value,
-                timeout=timeout,
-                max_bytes=int(max_mb * 2**20),
-                max_pages=max_pages,
-                max_memory_mb=max_memory,
-                on_progress=on_progress,
-            )
+            summary = run_ingest(paths, db_url=db, on_progress=on_progress, **options)
         except MissingPath as exc:
             fail(str(exc), EXIT_USAGE)
         bar.update(task, description="done")
-
-    print_summary(summary)
-    raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+    return summary
 
 
 def print_summary(summary: IngestSummary) -> None:
+    _print_documents(summary)
+    _print_counts(summary)
+    _print_footer(summary)
+
+
+def _print_documents(summary: IngestSummary) -> None:
     docs = Table(title=f"Run {summary.run_id}: documents", title_justify="left")
     docs.add_column("file", overflow="ellipsis", no_wrap=True, max_width=40)
     docs.add_column("status", no_wrap=True)
@@ -175,6 +178,8 @@ def print_summary(summary: IngestSummary) -> None:
             failures.add_row(d.source_file, d.error_code or "", d.reason or "")
         console.print(failures)
 
+
+def _print_counts(summary: IngestSummary) -> None:
     cats = Table(title="Clauses and obligations per category", title_justify="left")
     cats.add_column("category")
     cats.add_column("clauses", justify="right")
@@ -186,6 +191,8 @@ def print_summary(summary: IngestSummary) -> None:
                  f"[bold]{summary.counts.n_obligations}[/]")
     console.print(cats)
 
+
+def _print_footer(summary: IngestSummary) -> None:
     rate = f" ({summary.pages / summary.seconds:.1f} pages/s)" if summary.pages else ""
     console.print(
         f"{len(summary.processed)} processed, {len(summary.skipped)} skipped, "

@@ -316,8 +316,13 @@ def quick_local_settings() -> Iterator[None]:
     if not settings.api.url and settings.server.ephemeral.enabled:
         from prefect.server.api.server import SubprocessASGIServer
 
-        server = SubprocessASGIServer()  # the instance Prefect itself would start
-        server.start()
+        # Stopped at exit while its task-run recorder may still be writing the last events
+        # (one task per document, skipped ones too), the temporary server logged the
+        # cancellation as an ERROR with a traceback. Nothing of ours is lost (the database
+        # is the record) and the server is thrown away: only CRITICAL from it.
+        with temporary_settings(updates={"server.logging_level": "CRITICAL"}):
+            server = SubprocessASGIServer()  # the instance Prefect itself would start
+            server.start()
         updates["api.url"] = server.api_url
     with temporary_settings(updates=updates):
         yield

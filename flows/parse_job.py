@@ -55,7 +55,7 @@ class ParseResult:
 
 def warm_up() -> None:
     """Load spaCy and the rules once per worker process, not once per document."""
-    import models.store  # noqa: F401
+    import models.rows  # noqa: F401
     import pipeline.extract  # noqa: F401
     import pipeline.ocr  # noqa: F401
 
@@ -79,7 +79,7 @@ def parse_document(job: ParseJob, notify: Callable[[dict], None] | None = None) 
 
 
 def _parse(job: ParseJob, notify) -> ParseResult:
-    from models.store import prepare_extraction
+    from models.rows import prepare_extraction
     from pipeline.extract import layout_to_extraction
     from pipeline.layout_codec import layout_from_bytes, layout_to_bytes
     from pipeline.ocr import ReadResult, mark_ocr, read_pdf

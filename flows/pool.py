@@ -150,16 +150,25 @@ class WorkerPool:
     def __init__(self, size: int, *, memory_mb: int | None = None,
                  initializer: Callable | None = None):
         self._context = multiprocessing.get_context("spawn")
+        self._size = max(1, size)
         self._memory_mb = memory_mb
         self._initializer = initializer
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
         self._closed = False
-        for _ in range(max(1, size)):
-            self._idle.put(self._spawn())
 
-    def _spawn(self) -> _Worker:
+    def _take(self) -> _Worker:
+        """An idle worker; a new one while fewer than ``size`` exist (started on demand: a
+        run whose documents are all skipped starts none)."""
+        with self._lock:  # checked and started under the lock: never more than size
+            if self._idle.empty() and len(self._all) < self._size:
+                worker = _Worker(self._context, self._memory_mb, self._initializer)
+                self._all.add(worker)
+                return worker
+        return self._idle.get()
+
+    def _start(self) -> _Worker:
         worker = _Worker(self._context, self._memory_mb, self._initializer)
         with self._lock:
             self._all.add(worker)
@@ -176,15 +185,17 @@ class WorkerPool:
         worker starts it (``notify({"extend": s})`` from the job adds ``s``)."""
         if self._closed:
             raise RuntimeError("the pool is closed")
-        worker = self._idle.get()
+        worker = self._take()
         keep = False
         try:
             outcome, keep = self._run_on(worker, fn, arg, timeout, on_start)
             return outcome
         finally:
             if not keep:
+                # Dead, stuck or grown large: a fresh one in its place (another thread may
+                # be waiting for an idle worker).
                 self._retire(worker)
-                worker = self._spawn() if not self._closed else None
+                worker = None if self._closed else self._start()
             if worker is not None:
                 self._idle.put(worker)
 

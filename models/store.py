@@ -18,7 +18,6 @@ The re-extraction rule (DESIGN.md §2, issue 4) lives in ``store_extraction``:
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -29,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from models.models import Clause, Document, Obligation, ReviewEvent, Run, utcnow
+from models.rows import PreparedExtraction, prepare_extraction
 from pipeline.types import CATEGORIES, Extraction
 
 # pipeline.extract (spaCy, pdfplumber) is imported where it is used, so that read-only
@@ -79,140 +79,6 @@ def is_current(document: Document | None, extractor_version: str) -> bool:
         document is not None
         and document.status == "processed"
         and document.extractor_version == extractor_version
-    )
-
-
-# --- from an extraction to rows ------------------------------------------------------------
-
-
-def _clause_rows(extraction: Extraction) -> list[dict[str, Any]]:
-    layout = extraction.layout
-    by_clause = {c.clause: c for c in extraction.classifications}
-    rows = []
-    for clause in extraction.clauses:
-        classification = by_clause.get(clause.index)
-        rows.append(
-            dict(
-                position=clause.index,
-                ref=clause.ref,
-                label=clause.label,
-                kind=clause.kind,
-                depth=clause.depth,
-                parent_position=clause.parent,
-                heading=clause.heading,
-                text=clause.own_text(layout.text),
-                unit=clause.unit,
-                categories=list(classification.categories) if classification else [],
-                evidence=(
-                    {k: list(v) for k, v in classification.evidence.items()}
-                    if classification
-                    else {}
-                ),
-                page_start=clause.page_start,
-                page_end=clause.page_end,
-                bboxes=[
-                    {"page": b.page, "bbox": list(b.bbox)}
-                    for b in layout.boxes(clause.start, clause.span_end)
-                ],
-                extractor_version=extraction.extractor_version,
-            )
-        )
-    return rows
-
-
-def _heading_of(extraction: Extraction, index: int) -> str | None:
-    """The unit's own heading, else the nearest ancestor's ("23.4" under "23 Exit")."""
-    clauses = extraction.clauses
-    seen: set[int] = set()
-    node: int | None = index
-    while node is not None and node not in seen and 0 <= node < len(clauses):
-        seen.add(node)
-        if clauses[node].heading:
-            return clauses[node].heading
-        node = clauses[node].parent
-    return None
-
-
-def _obligation_rows(extraction: Extraction, sha256: str) -> list[dict[str, Any]]:
-    from pipeline.ids import normalise_text, obligation_key
-
-    occurrences: Counter[tuple[str, str]] = Counter()
-    rows = []
-    for position, ob in enumerate(extraction.obligations):
-        # Keyed on the normalised text, as obligation_key is: two sentences differing only in
-        # punctuation would otherwise get the same id.
-        key = (ob.ref, normalise_text(ob.text))
-        occurrence = occurrences[key]
-        occurrences[key] += 1
-        deadline = ob.deadline.as_dict() if ob.deadline else {}
-        rows.append(
-            dict(
-                id=obligation_key(sha256, ob.ref, ob.text, occurrence),
-                clause_position=ob.clause,
-                clause_ref=ob.ref,
-                clause_heading=_heading_of(extraction, ob.unit),
-                categories=list(ob.categories),
-                modality=ob.modality,
-                obligor=ob.obligor,
-                beneficiary=ob.beneficiary,
-                action=ob.action,
-                trigger=ob.trigger,
-                deadline_text=deadline.get("text"),
-                deadline_duration=deadline.get("duration"),
-                deadline_business_days=deadline.get("business_days"),
-                deadline_relation=deadline.get("relation"),
-                deadline_anchor=deadline.get("anchor"),
-                deadline_date=deadline.get("date"),
-                text=ob.text,
-                page=ob.page,
-                bboxes=[{"page": b.page, "bbox": list(b.bbox)} for b in ob.boxes],
-                confidence=ob.confidence,
-                rules={k: list(v) for k, v in ob.rules.items()},
-                flags=list(ob.flags),
-                cross_refs=[
-                    {"text": r.text, "target": r.target, "resolved": r.resolved}
-                    for r in ob.cross_refs
-                ],
-                terms=list(ob.terms),
-                position=position,
-                extractor_version=extraction.extractor_version,
-            )
-        )
-    return rows
-
-
-def _document_fields(extraction: Extraction, source_file: str) -> dict[str, Any]:
-    layout, parties = extraction.layout, extraction.parties
-    return dict(
-        title=layout.title or source_file.rsplit(".", 1)[0],
-        contract_type=parties.contract_type,
-        counterparty=parties.counterparty,
-        parties=[{"name": p.name, "role": p.role} for p in parties.parties],
-        definitions=[{"term": d.term, "text": d.text, "page": d.page} for d in parties.definitions],
-        pages=len(layout.pages),
-    )
-
-
-@dataclass(frozen=True)
-class PreparedExtraction:
-    """An extraction as the rows it becomes: plain dicts, small to send from the worker
-    process that extracted it to the process that stores it (the layout, with every word,
-    stays behind)."""
-
-    extractor_version: str
-    document: dict[str, Any]
-    clauses: list[dict[str, Any]]
-    obligations: list[dict[str, Any]]
-
-
-def prepare_extraction(
-    extraction: Extraction, *, sha256: str, source_file: str
-) -> PreparedExtraction:
-    return PreparedExtraction(
-        extractor_version=extraction.extractor_version,
-        document=_document_fields(extraction, source_file),
-        clauses=_clause_rows(extraction),
-        obligations=_obligation_rows(extraction, sha256),
     )
 
 
@@ -322,23 +188,9 @@ def store_prepared(
     session.add(document)
     session.flush()
 
-    old_clauses = list(session.exec(
-        select(Clause).where(Clause.document_id == document.id).order_by(Clause.position)
-    ))
-    if _same_clauses(old_clauses, prepared.clauses):
-        # A rule change that leaves the clause tree as it was: keep the rows (and their ids,
-        # which links and obligations point to) instead of replacing them all.
-        new_clauses, old_clause_refs = old_clauses, {}
-    else:
-        old_clause_refs = {c.id: c.ref for c in old_clauses}
-        new_clauses = [Clause(document_id=document.id, **row) for row in prepared.clauses]
-        session.add_all(new_clauses)
-        session.flush()
-    clause_by_position = {c.position: c.id for c in new_clauses}
-    clause_by_ref: dict[str, int] = {}
-    for c in new_clauses:
-        clause_by_ref.setdefault(c.ref, c.id)
-
+    clause_by_position, clause_by_ref, old_clause_refs = _store_clauses(
+        session, document, prepared.clauses
+    )
     result = _reconcile_obligations(
         session=session,
         document=document,
@@ -362,6 +214,32 @@ def store_prepared(
     return Stored(document, result)
 
 
+def _store_clauses(
+    session: Session, document: Document, rows: list[dict[str, Any]]
+) -> tuple[dict[int, int], dict[str, int], dict[int, str]]:
+    """The document's new clause rows (or the stored ones, when identical): clause ids by
+    position and by ref, and the replaced clauses' refs by id (deleted by the caller once
+    the obligations are re-pointed)."""
+    old_clauses = list(session.exec(
+        select(Clause).where(Clause.document_id == document.id).order_by(Clause.position)
+    ))
+    if _same_clauses(old_clauses, rows):
+        # A rule change that leaves the clause tree as it was: keep the rows (and their ids,
+        # which links and obligations point to) instead of replacing them all.
+        new_clauses, old_clause_refs = old_clauses, {}
+    else:
+        old_clause_refs = {c.id: c.ref for c in old_clauses}
+        new_clauses = [Clause(document_id=document.id, **row) for row in rows]
+        session.add_all(new_clauses)
+        session.flush()
+    clause_by_position = {c.position: c.id for c in new_clauses}
+    clause_by_ref: dict[str, int] = {}
+    for c in new_clauses:
+        clause_by_ref.setdefault(c.ref, c.id)
+
+    return clause_by_position, clause_by_ref, old_clause_refs
+
+
 def _reconcile_obligations(
     *,
     session: Session,
@@ -373,7 +251,6 @@ def _reconcile_obligations(
     extractor_version: str,
     now: datetime,
 ) -> Reconciliation:
-    result = Reconciliation()
     existing = list(
         session.exec(select(Obligation).where(Obligation.document_id == document.id))
     )
@@ -384,121 +261,129 @@ def _reconcile_obligations(
             .distinct()
         )
     ) if existing else set()
-
-    pending = {c["id"]: c for c in candidates}
+    run = _Reconciler(session, {c["id"]: c for c in candidates}, clause_by_position,
+                      clause_by_ref, old_clause_refs, extractor_version, now)
     reviewed = [o for o in existing if is_reviewed(o)]
-    unreviewed = [o for o in existing if not is_reviewed(o)]
-
-    def repoint(ob: Obligation) -> int | None:
-        ref = old_clause_refs.get(ob.clause_id) if ob.clause_id else None
-        return clause_by_ref.get(ref or ob.clause_ref) or clause_by_ref.get(ob.clause_ref)
-
-    # Clauses are replaced on every extraction, so every obligation points to a new clause
-    # row. That is bookkeeping, not a change of the obligation: it is written around the ORM
-    # (which would bump the optimistic-lock version) and leaves updated_at alone, so that an
-    # unchanged obligation neither re-enters the registry's next increment nor makes a
-    # reviewer's open form stale.
-    moves: dict[str, dict[str, Any]] = {}
-
-    def move(ob: Obligation, **where: Any) -> None:
-        changed = {k: v for k, v in where.items() if getattr(ob, k) != v}
-        if changed:
-            moves.setdefault(ob.id, {}).update(changed)
-
-    def move_clause(ob: Obligation, clause_id: int | None) -> None:
-        move(ob, clause_id=clause_id)
-
     # Reviewed obligations first: they claim their candidates before anything else can,
     # by identity first, then (for those left) by near-identical text in the same clause.
-    matches = {ob.id: pending.pop(ob.id) for ob in reviewed if ob.id in pending}
+    matches = {ob.id: run.pending.pop(ob.id) for ob in reviewed if ob.id in run.pending}
     for ob in reviewed:
         if ob.id not in matches:
-            matches[ob.id] = _pop_near_identical(pending, ob)
+            matches[ob.id] = _pop_near_identical(run.pending, ob)
     for ob in reviewed:
-        move_clause(ob, repoint(ob))
-        match = matches[ob.id]
+        run.reviewed(ob, matches[ob.id])
+    unreviewed = [o for o in existing if not is_reviewed(o)]
+    deleted = [ob for ob in unreviewed if not run.unreviewed(ob, ob.id in with_events)]
+    if deleted:
+        for ob in deleted:
+            session.expunge(ob)
+        session.execute(delete(Obligation).where(col(Obligation.id).in_([o.id for o in deleted])))
+        run.result.deleted = len(deleted)
+    session.flush()  # the ORM's updates first, then the moves over them
+    _apply_moves(session, existing, run.moves)
+    run.insert_new(document.id)
+    return run.result
+
+
+class _Reconciler:
+    """One document's obligations against its new candidates (``_reconcile_obligations``).
+
+    Clauses are replaced when the clause tree changes, so obligations point to new clause
+    rows, and an obligation's place in the document moves when one before it comes or goes.
+    That is bookkeeping, not a change of the obligation: it is collected in ``moves`` and
+    written around the ORM (which would bump the optimistic-lock version), leaving
+    updated_at alone, so that an unchanged obligation neither re-enters the registry's next
+    increment nor makes a reviewer's open form stale."""
+
+    def __init__(self, session: Session, pending: dict[str, dict[str, Any]],
+                 clause_by_position: dict[int, int], clause_by_ref: dict[str, int],
+                 old_clause_refs: dict[int, str], extractor_version: str, now: datetime):
+        self.session, self.pending, self.now = session, pending, now
+        self.clause_by_position, self.clause_by_ref = clause_by_position, clause_by_ref
+        self.old_clause_refs, self.extractor_version = old_clause_refs, extractor_version
+        self.result = Reconciliation()
+        self.moves: dict[str, dict[str, Any]] = {}
+
+    def move(self, ob: Obligation, **where: Any) -> None:
+        changed = {k: v for k, v in where.items() if getattr(ob, k) != v}
+        if changed:
+            self.moves.setdefault(ob.id, {}).update(changed)
+
+    def repoint(self, ob: Obligation) -> int | None:
+        if ob.clause_id is not None and not self.old_clause_refs:
+            return ob.clause_id  # the clause rows were kept: it points where it did
+        ref = self.old_clause_refs.get(ob.clause_id) if ob.clause_id else None
+        by_ref = self.clause_by_ref
+        return by_ref.get(ref or ob.clause_ref) or by_ref.get(ob.clause_ref)
+
+    def reviewed(self, ob: Obligation, match: dict[str, Any] | None) -> None:
+        """Never overwritten: merged, flagged where the candidate disagrees, or stale."""
+        self.move(ob, clause_id=self.repoint(ob))
         if match is None:
             if ob.origin != "reviewer" and not ob.stale:
                 # A reviewer's own addition was never produced, so it cannot stop being.
                 ob.stale = True
-                result.stale += 1
-                session.add(ob)
-            continue
+                self.result.stale += 1
+                self.session.add(ob)
+            return
         if ob.stale:
             ob.stale = False
-            session.add(ob)
+            self.session.add(ob)
         if ob.status == "rejected":
-            result.dropped_rejected += 1
-            continue
-        result.merged += 1
-        proposed = _disagreements(session=session, obligation=ob, candidate=match)
+            self.result.dropped_rejected += 1
+            return
+        self.result.merged += 1
+        proposed = _disagreements(session=self.session, obligation=ob, candidate=match)
         if proposed != (ob.conflict or {}):
-            for name, value in proposed.items():
-                if (ob.conflict or {}).get(name, _MISSING) == value:
-                    continue  # already flagged for this very value
-                session.add(
-                    ReviewEvent(
-                        obligation_id=ob.id,
-                        user=EXTRACTOR_USER,
-                        at=now,
-                        action="conflict",
-                        field=name,
-                        old=getattr(ob, name),
-                        new=value,
-                        comment=f"extractor {extractor_version} proposes a different value",
-                    )
-                )
-                result.conflicts += 1
-            ob.conflict = proposed or None
-            session.add(ob)
+            self.flag(ob, proposed)
 
-    deleted: list[str] = []
-    for ob in unreviewed:
-        candidate = pending.pop(ob.id, None)
-        if candidate is not None:
-            clause_position = candidate.pop("clause_position")
-            # Its place in the document moves when an obligation before it comes or goes.
-            move(ob, clause_id=clause_by_position.get(clause_position),
-                 position=candidate["position"])
-            if _unchanged(ob, candidate):
-                result.unchanged += 1
-                continue
-            ob.sqlmodel_update(candidate)
-            ob.stale = False
-            ob.conflict = None
-            ob.updated_at = now
-            session.add(ob)
-            result.updated += 1
-        elif ob.id in with_events:
-            move_clause(ob, repoint(ob))
+    def flag(self, ob: Obligation, proposed: dict[str, Any]) -> None:
+        for name, value in proposed.items():
+            if (ob.conflict or {}).get(name, _MISSING) == value:
+                continue  # already flagged for this very value
+            self.session.add(ReviewEvent(
+                obligation_id=ob.id, user=EXTRACTOR_USER, at=self.now, action="conflict",
+                field=name, old=getattr(ob, name), new=value,
+                comment=f"extractor {self.extractor_version} proposes a different value",
+            ))
+            self.result.conflicts += 1
+        ob.conflict = proposed or None
+        self.session.add(ob)
+
+    def unreviewed(self, ob: Obligation, has_events: bool) -> bool:
+        """Follows the extractor; False when it is to be deleted."""
+        candidate = self.pending.pop(ob.id, None)
+        if candidate is None:
+            if not has_events:
+                return False
+            self.move(ob, clause_id=self.repoint(ob))
             if not ob.stale:
                 ob.stale = True
-                session.add(ob)
-                result.stale += 1
-        else:
-            deleted.append(ob.id)
-    if deleted:
-        for ob in unreviewed:
-            if ob.id in deleted:
-                session.expunge(ob)
-        session.execute(delete(Obligation).where(col(Obligation.id).in_(deleted)))
-        result.deleted = len(deleted)
-    session.flush()  # the ORM's updates first, then the moves over them
-    _apply_moves(session, existing, moves)
-
-    for candidate in pending.values():
+                self.session.add(ob)
+                self.result.stale += 1
+            return True
         clause_position = candidate.pop("clause_position")
-        session.add(
-            Obligation(
-                document_id=document.id,
-                clause_id=clause_by_position.get(clause_position),
-                created_at=now,
-                updated_at=now,
-                **candidate,
-            )
-        )
-        result.inserted += 1
-    return result
+        self.move(ob, clause_id=self.clause_by_position.get(clause_position),
+                  position=candidate["position"])
+        if _unchanged(ob, candidate):
+            self.result.unchanged += 1
+            return True
+        ob.sqlmodel_update(candidate)
+        ob.stale = False
+        ob.conflict = None
+        ob.updated_at = self.now
+        self.session.add(ob)
+        self.result.updated += 1
+        return True
+
+    def insert_new(self, document_id: int) -> None:
+        for candidate in self.pending.values():
+            clause_position = candidate.pop("clause_position")
+            self.session.add(Obligation(
+                document_id=document_id, clause_id=self.clause_by_position.get(clause_position),
+                created_at=self.now, updated_at=self.now, **candidate,
+            ))
+            self.result.inserted += 1
 
 
 _MISSING = object()

@@ -55,11 +55,10 @@ def test_concurrent_first_runs_both_create_the_schema_issue_12(request, url_fixt
 @pytest.mark.integration
 def test_init_db_upgrades_a_database_of_the_previous_schema(db_url):
     """A database made by revision 0001 is taken to the head on first use, data kept."""
+    from alembic import command
     from sqlalchemy import inspect, text
 
     from models.db import SCHEMA_REVISION, alembic_config
-
-    from alembic import command
 
     command.upgrade(alembic_config(db_url), "0001")
     engine = get_engine(db_url)

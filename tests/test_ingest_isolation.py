@@ -47,10 +47,10 @@ def test_ingest_killed_worker_fails_only_its_document_issue_12(tmp_path, db_url)
     killed = []
 
     def kill_the_long_one(progress):
-        if progress.started and progress.started[0].endswith("jv_services_agreement.pdf"):
-            if not killed:
-                killed.append(progress.started[1])
-                os.kill(progress.started[1], signal.SIGKILL)
+        started = progress.started
+        if started and started[0].endswith("jv_services_agreement.pdf") and not killed:
+            killed.append(started[1])
+            os.kill(started[1], signal.SIGKILL)
 
     summary = run_ingest([folder], db_url=db_url, workers=2, on_progress=kill_the_long_one)
     docs = by_name(summary)

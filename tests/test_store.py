@@ -259,7 +259,6 @@ def test_store_new_version_follows_extractor_for_unreviewed(engine):
 def test_store_keeps_approved_and_flags_conflict(engine):
     store(engine, make_extraction([RETURN, PLAN]))
     review(engine, oid(RETURN), "approved")
-    before = obligations(engine)[oid(RETURN)]
 
     changes = store(engine, make_extraction([{**RETURN, "duration": "P10D",
                                               "obligor": "Council"}, PLAN], version="v2"))
