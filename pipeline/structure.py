@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pipeline.clause_tree import Node, TreeBuilder, freeze
+from pipeline.clause_nodes import Node, freeze
+from pipeline.clause_tree import TreeBuilder
 from pipeline.numbering import (
     ARTICLE,
     BULLET,
