@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import typer
 
-from cli import backup, evaluate, export, handover, ingest, reextract, review, rules, serve, tokens, users
-from cli import deploy
+from cli import (
+    backup,
+    deploy,
+    evaluate,
+    export,
+    handover,
+    ingest,
+    reextract,
+    review,
+    rules,
+    serve,
+    tokens,
+    users,
+)
 
 app = typer.Typer(
     name="obligations",
@@ -17,8 +29,20 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for module in (ingest, reextract, review, users, serve, export, tokens, evaluate, rules, handover, backup,
-               deploy):
+for module in (
+    ingest,
+    reextract,
+    review,
+    users,
+    serve,
+    export,
+    tokens,
+    evaluate,
+    rules,
+    handover,
+    backup,
+    deploy,
+):
     module.register(app)
 
 

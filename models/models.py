@@ -11,13 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
-
-
 from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,

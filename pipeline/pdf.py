@@ -37,8 +37,9 @@ from pipeline.resegment import split_long_line
 from pipeline.types import BBox, Layout, PageInfo
 
 # Bump when the Layout of some PDF changes (it keys the layout cache). History:
-# 1 the parser until issue 12; 2 over-long lines (a text layer on one line) re-segmented.
-PARSER_VERSION = "2"
+# 1 the parser until issue 12; 2 over-long lines (a text layer on one line) re-segmented;
+# 3 furniture found by position and recurrence anywhere on the page, page numbers by sequence.
+PARSER_VERSION = "3"
 # Fewer characters than this per page on average: no text layer (a scan, or blank pages).
 MIN_CHARS_PER_PAGE = 20
 

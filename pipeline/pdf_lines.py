@@ -19,38 +19,38 @@ if TYPE_CHECKING:
 # among the first or last few lines of the page.
 FURNITURE_BAND = 0.15
 FURNITURE_EDGE_LINES = 3
-# A line in a band that recurs (digits ignored) on at least this share of pages is furniture.
+# A line in a band, or among a page's first or last lines, that recurs (digits ignored) on at
+# least this share of pages is furniture.
 FURNITURE_SHARE = 0.5
+# A short line recurring anywhere on at least this share of pages is furniture too: filings
+# printed from HTML put several original pages on one ("Page 10 / Dated 05/05/98 / IBM
+# Confidential" in mid-page), and their footers end the text, wherever the page ends.
+FURNITURE_ANYWHERE_SHARE = 0.2
+FURNITURE_ANYWHERE_MIN = 4
+FURNITURE_MAX_WORDS = 12
+# Lone page numbers at a page's first or last line count when they run with the pages: the
+# same offset from the page's own number on at least this share of pages.
+PAGE_NUMBER_SHARE = 0.3
 # Prefixes that keep their hyphen when a word breaks after them at a line end.
+# fmt: off
 COMPOUND_PREFIXES = {
-    "non",
-    "self",
-    "cross",
-    "third",
-    "well",
-    "co",
-    "post",
-    "pre",
-    "ex",
-    "multi",
-    "end",
-    "sub",
-    "anti",
-    "semi",
-    "long",
-    "short",
-    "high",
-    "low",
-    "full",
-    "part",
-    "off",
-    "on",
+    "non", "self", "cross", "third", "well", "co", "post", "pre", "ex", "multi", "end",
+    "sub", "anti", "semi", "long", "short", "high", "low", "full", "part", "off", "on",
 }
+# fmt: on
 _PAGE_NUMBER = re.compile(
     r"^[\W_]*(?:(?:page|p\.|pg\.?|sheet)\s*|[a-z]{1,2}\s?[-–]\s?)?(?:#|[ivxlc]+)(?:\s*(?:of|/)\s*#)?[\W_]*$",
     re.I,
 )
 _DIGITS = re.compile(r"\d+")
+# Lines that structure the document are never furniture, however often they recur.
+_STRUCTURAL = re.compile(
+    r"^[\W_]*(?:article|section|clause|schedule|annex|appendix|exhibit|attachment|part|"
+    r"call-off schedule|joint schedule)\b",
+    re.I,
+)
+_MODAL = re.compile(r"\b(?:shall|will|must|may)\b", re.I)
+_CONTINUES = re.compile(r"(?:[;,:]|\b(?:and|or|the|of|to|in))$", re.I)
 
 
 # --- page furniture ------------------------------------------------------------------------
@@ -67,36 +67,92 @@ def _band(line: _RawLine, info: PageInfo, position: int, n_lines: int) -> str | 
         return "top"
     if line.top >= info.height * (1 - FURNITURE_BAND):
         return "bottom"
-    return None
+    return "first lines" if position < FURNITURE_EDGE_LINES else "last lines"
 
 
 def find_furniture(pages: list[_RawPage]) -> set[str]:
-    """Running headers and footers: recurring lines in the top or bottom band of the page."""
-    seen: Counter[tuple[str, str]] = Counter()
+    """Running headers and footers: lines recurring among the first or last lines of the
+    pages (or in their top or bottom band), and short lines recurring anywhere on the page."""
+    if len(pages) < 2:
+        return set()
+    at_edges: Counter[tuple[str, str]] = Counter()
+    anywhere: Counter[str] = Counter()
     for page in pages:
         n = len(page.lines)
-        keys = {
-            (band, _furniture_key(line.text))
-            for i, line in enumerate(page.lines)
-            if line.table is None and (band := _band(line, page.info, i, n))
-        }
-        seen.update(keys)
-    threshold = max(2, FURNITURE_SHARE * len(pages)) if len(pages) >= 2 else float("inf")
-    return {key for (_band_name, key), n in seen.items() if n >= threshold}
+        at_edges.update(
+            {
+                (band, _furniture_key(line.text))
+                for i, line in enumerate(page.lines)
+                if line.table is None
+                and (band := _band(line, page.info, i, n))
+                and (band in ("top", "bottom") or _may_recur(line))
+            }
+        )
+        anywhere.update({_furniture_key(line.text) for line in page.lines if _may_recur(line)})
+    edge_threshold = max(2, FURNITURE_SHARE * len(pages))
+    anywhere_threshold = max(FURNITURE_ANYWHERE_MIN, FURNITURE_ANYWHERE_SHARE * len(pages))
+    return {key for (_band_name, key), n in at_edges.items() if n >= edge_threshold} | {
+        key for key, n in anywhere.items() if n >= anywhere_threshold
+    }
 
 
-def _is_furniture(line: _RawLine, page: _RawPage, furniture: set[str], position: int) -> bool:
+def _may_recur(line: _RawLine) -> bool:
+    """A line that may be furniture wherever it stands: short, outside tables, no duty in it,
+    not a heading that structures the document, and not a bare number."""
+    text = line.text.strip()
+    first = next((c for c in text if c.isalnum()), "")
+    return (
+        line.table is None
+        and 0 < len(text.split()) <= FURNITURE_MAX_WORDS
+        and not _MODAL.search(text)
+        and not _STRUCTURAL.match(text)
+        and any(c.isalpha() for c in text)
+        # a wrapped clause's last words ("the Council; and") are not a footer
+        and not first.islower()
+        and not _CONTINUES.search(text)
+    )
+
+
+def page_number_lines(pages: list[_RawPage]) -> set[tuple[int, int]]:
+    """(page, line position) of lone page numbers: a page's first or last line that is a
+    number ("12", "- 12 -", "Page 12 of 40") running with the pages, wherever on the page
+    it stands (a filing's page ends where its text does)."""
+    found: list[tuple[int, int, int]] = []  # (offset from the page's number, page, position)
+    for page in pages:
+        n = len(page.lines)
+        for i in {0, n - 1} if n else ():
+            line = page.lines[i]
+            text = line.text.strip()
+            value = _page_number_value(text)
+            if line.table is None and value is not None:
+                found.append((value - page.info.number, page.info.number, i))
+    offsets = Counter(offset for offset, _, _ in found)
+    threshold = max(2, PAGE_NUMBER_SHARE * len(pages))
+    running = {offset for offset, n in offsets.items() if n >= threshold}
+    return {(number, i) for offset, number, i in found if offset in running}
+
+
+def _page_number_value(text: str) -> int | None:
+    if len(text) > 24 or not _PAGE_NUMBER.match(_furniture_key(text)):
+        return None
+    digits = _DIGITS.findall(text)
+    return int(digits[0]) if digits else None
+
+
+def _is_furniture(
+    line: _RawLine, page: _RawPage, furniture: set[str], position: int, numbers: set
+) -> bool:
     if line.table is not None:
         return False
-    band = _band(line, page.info, position, len(page.lines))
-    if band is None:
-        return False
+    if (page.info.number, position) in numbers:
+        return True
     key = _furniture_key(line.text)
-    if key in furniture:
+    in_band = _band(line, page.info, position, len(page.lines)) in ("top", "bottom")
+    if key in furniture and (in_band or _may_recur(line)):
         return True
     # A lone page number at the very top or bottom of the page ("- 3 -", "Page 3 of 12").
     at_edge = position == 0 or position == len(page.lines) - 1
-    return at_edge and bool(_PAGE_NUMBER.match(key)) and len(key) <= 24
+    return in_band and at_edge and bool(_PAGE_NUMBER.match(key)) and len(key) <= 24
 
 
 # --- body lines, hyphenation and character offsets ----------------------------------------
@@ -108,9 +164,12 @@ def body_lines(
     body: list[tuple[_RawLine, float]] = []
     tables: list[Table] = []
     table_base = 0
+    numbers = page_number_lines(pages)
     for page in pages:
         kept = [
-            line for i, line in enumerate(page.lines) if not _is_furniture(line, page, furniture, i)
+            line
+            for i, line in enumerate(page.lines)
+            if not _is_furniture(line, page, furniture, i, numbers)
         ]
         previous_bottom = None
         for line in kept:

@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from team_support import Processes, create_bucket, s3_env, start_moto
 
 from flows.sources import BadReference, parse_ref, read_ref, split_refs, store_ref
 from models.docstore import (
@@ -23,6 +22,7 @@ from models.docstore import (
     key_of,
 )
 from pipeline.errors import TooLarge
+from tests.team_support import Processes, create_bucket, s3_env, start_moto
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_docs" / "calloff_order_form.pdf"
 

@@ -131,7 +131,7 @@ def test_pdf_one_line_text_layer_is_resegmented_issue_12():
     assert len(flat.obligations) >= 0.5 * len(normal.obligations)
     # Every word keeps the box it has in the PDF.
     words = [w for line in flat.layout.lines for w in line.words]
-    assert all(flat.layout.text[w.start:w.end] == w.text for w in words)
+    assert all(flat.layout.text[w.start : w.end] == w.text for w in words)
 
 
 def test_pdf_parser_version_is_named():
@@ -144,7 +144,80 @@ def test_pdf_pages_without_text_lists_scanned_pages():
     from pipeline.pdf import pages_without_text
     from pipeline.types import Layout, PageInfo
 
-    layout = Layout(text="", lines=(), pages=(
-        PageInfo(1, 595, 842, 3000, 0), PageInfo(2, 595, 842, 0, 1),
-        PageInfo(3, 595, 842, 5, 1), PageInfo(4, 595, 842, 0, 0)))
+    layout = Layout(
+        text="",
+        lines=(),
+        pages=(
+            PageInfo(1, 595, 842, 3000, 0),
+            PageInfo(2, 595, 842, 0, 1),
+            PageInfo(3, 595, 842, 5, 1),
+            PageInfo(4, 595, 842, 0, 0),
+        ),
+    )
     assert pages_without_text(layout) == (2, 3)
+
+
+# --- furniture where filings put it (issue 10) ---------------------------------------------
+
+
+def _raw_pages(pages: list[list[str]], top: float = 300.0):
+    """Pages of raw lines, 14 points apart from ``top`` on an A4 page (mid-page, as in a
+    filing printed from HTML, where a page's text ends wherever it ends)."""
+    from pipeline.pdf import _RawLine, _RawPage, _RawWord
+    from pipeline.types import PageInfo
+
+    out = []
+    for number, lines in enumerate(pages, start=1):
+        raw = []
+        for i, text in enumerate(lines):
+            y = top + 14 * i
+            words = [_RawWord(w, (72.0, y, 100.0, y + 10), False, 10.0) for w in text.split()]
+            raw.append(_RawLine(words, number))
+        out.append(_RawPage(PageInfo(number, 595, 842, 0, 0), raw, []))
+    return out
+
+
+def _body(pages):
+    from pipeline.pdf_lines import body_lines, find_furniture
+
+    raw = _raw_pages(pages)
+    lines, _ = body_lines(raw, find_furniture(raw))
+    return [line.text for line, _ in lines]
+
+
+def test_pdf_footers_in_mid_page_are_removed_when_they_recur():
+    # a filing printed from HTML: several original pages on one PDF page, each with its footer
+    page = [
+        "1.1 The Supplier shall deliver the Exit Plan.",
+        "Page 3",
+        "Dated 05/05/98",
+        "IBM Confidential",
+        "1.2 The Council may approve it.",
+        "the Council; and",
+    ]
+    body = _body([page] * 6)
+    assert "IBM Confidential" not in body and "Dated 05/05/98" not in body
+    assert body.count("1.1 The Supplier shall deliver the Exit Plan.") == 6
+    assert body.count("the Council; and") == 6  # a wrapped clause's end is not a footer
+    assert "Page 3" not in body
+
+
+def test_pdf_page_numbers_running_with_the_pages_are_removed_wherever_the_page_ends():
+    pages = [[f"{n}.1 The Council may terminate on notice.", f"{n}"] for n in range(1, 7)]
+    body = _body(pages)
+    assert body == [f"{n}.1 The Council may terminate on notice." for n in range(1, 7)]
+
+
+def test_pdf_a_number_that_does_not_run_with_the_pages_is_text():
+    pages = [["The Council may terminate:", "12."], ["TERMINATION", "The Supplier shall."]]
+    assert _body(pages) == [
+        "The Council may terminate:",
+        "12.",
+        "TERMINATION",
+        "The Supplier shall.",
+    ]
+
+
+def test_pdf_recurring_structural_headings_are_kept():
+    pages = [["ARTICLE – 5", f"5.{n} The Company shall keep records."] for n in range(1, 7)]
+    assert _body(pages).count("ARTICLE – 5") == 6

@@ -24,12 +24,13 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from team_support import (
+
+from tests.conftest import SAMPLE_DOCS
+from tests.team_support import (
     VENV_BIN,
     Processes,
     create_bucket,
@@ -39,8 +40,6 @@ from team_support import (
     strays,
     wait_http,
 )
-
-from conftest import SAMPLE_DOCS
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 POOL = "team-test"
