@@ -28,9 +28,11 @@ def database_url(url: str | None = None) -> str:
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
+    # busy_timeout first: switching to WAL takes a lock, and while another process creates
+    # the schema it must wait for it, not fail with "database is locked" (seen in CI).
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 
