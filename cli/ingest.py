@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, DbOption, console, fail, open_db
+from pipeline.sanity import flag_summary
 
 if TYPE_CHECKING:
     from flows.ingest import IngestSummary
@@ -153,7 +154,7 @@ def _print_documents(summary: IngestSummary) -> None:
         docs.add_row(
             d.source_file, f"[{style.get(d.status, '')}]{d.status}[/]",
             str(d.pages or ""), str(d.clauses), str(d.obligations),
-            f"[yellow]{', '.join(d.flags)}[/]" if d.flags else "",
+            f"[yellow]{flag_summary(d.flags)}[/]" if d.flags else "",
         )
     if summary.documents:
         console.print(docs)
@@ -284,7 +285,7 @@ def _documents_table(documents, counts, current: str) -> None:
         table.add_row(
             d.source_file, f"[{colour}]{d.status}[/]" if colour else d.status, version,
             str(d.pages or ""), str(c.n_clauses if c else 0), *per_cat,
-            f"[yellow]{', '.join(d.flags)}[/]" if d.flags else "",
+            f"[yellow]{flag_summary(d.flags)}[/]" if d.flags else "",
         )
     console.print(table)
 

@@ -84,7 +84,7 @@ def _parse(job: ParseJob, notify) -> ParseResult:
     from pipeline.layout_codec import layout_from_bytes, layout_to_bytes
     from pipeline.ocr import ReadResult, mark_ocr, read_pdf
     from pipeline.pdf import PARSER_VERSION, pdf_to_layout
-    from pipeline.sanity import flag_obligations, structure_flags
+    from pipeline.sanity import flag_obligations, review_flags, structure_flags
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -106,6 +106,7 @@ def _parse(job: ParseJob, notify) -> ParseResult:
     )
     flags = structure_flags(extraction)
     extraction = flag_obligations(extraction, flags)
+    flags = (*flags, *review_flags(extraction))  # the document's, not each obligation's
     if read.ocr_pages:
         extraction = mark_ocr(extraction, read.ocr_pages)
         flags = (*flags, "ocr")

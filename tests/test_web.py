@@ -413,6 +413,20 @@ def test_web_pages_render(app, engine, doc):
     assert "default-src 'self'" in home.headers["content-security-policy"]
 
 
+def test_web_document_flags_say_where_to_check_the_pdf(app, engine, doc):
+    from models.db import session_scope as scope
+    from models.models import Document
+
+    with scope(engine) as session:
+        session.get(Document, doc).flags = ["long_unit:5.4", "numbering_gap:1.1→4", "ocr"]
+    c = client(app)
+    login(c, "alice")
+    page = c.get(f"/documents/{doc}").text
+    assert "clause 5.4 runs over more than two pages" in page
+    assert "the clause numbers jump (1.1→4)" in page
+    assert "some pages were read by OCR" in page
+
+
 # --- contract text is data --------------------------------------------------------------
 
 
