@@ -21,25 +21,26 @@ from pipeline.types import (
 )
 from pipeline.units import Piece, UnitContext, flat, unit_texts
 
+# Units classified together: spaCy's default (1,000 docs) would hold a long contract's docs
+# at once; a small batch costs nothing to rule-based components.
+UNIT_BATCH = 32
+
 
 def clauses_to_obligations(
     layout: Layout, clauses: tuple[ClauseNode, ...], parties: Parties
 ) -> tuple[tuple[Classification, ...], tuple[ExtractedObligation, ...]]:
-    """The categories of every unit, and the obligations of the units that have one."""
+    """The categories of every unit, and the obligations of the units that have one.
+
+    Streamed: each unit's ``Doc`` is classified, and extracted from if it is in one of our
+    categories, then let go, so a 600-page contract never holds all its units' docs at once."""
     nlp = get_nlp()
-    docs = []
-    for text, context in unit_texts(layout, clauses, parties):
-        doc = nlp.make_doc(text)
-        doc._.unit = context
-        docs.append(doc)
-    refs = {_norm(c.ref) for c in clauses}
     classify_only = [name for name in nlp.pipe_names if name in EXTRACT_PIPES]
-    extract_only = [name for name in nlp.pipe_names if name not in EXTRACT_PIPES]
-    docs = list(nlp.pipe(docs, disable=classify_only))
-    in_scope = {id(d) for d in nlp.pipe([d for d in docs if d._.categories], disable=extract_only)}
+    extract = [(name, pipe) for name, pipe in nlp.pipeline if name in EXTRACT_PIPES]
+    refs = {_norm(c.ref) for c in clauses}
     classifications: list[Classification] = []
     obligations: list[ExtractedObligation] = []
-    for doc in docs:
+    units = _unit_docs(nlp, layout, clauses, parties)
+    for doc in nlp.pipe(units, disable=classify_only, batch_size=UNIT_BATCH):
         context = doc._.unit
         classification = Classification(
             clause=context.index,
@@ -48,8 +49,10 @@ def clauses_to_obligations(
             scores=dict(doc._.category_scores or {}),
         )
         classifications.append(classification)
-        if id(doc) not in in_scope:
+        if not doc._.categories:
             continue
+        for _name, pipe in extract:
+            doc = pipe(doc)
         unit = clauses[context.index]
         candidates = [s._.candidate for s in doc.spans.get("obligation", [])]
         candidates += table_candidates(layout, clauses, unit, context)
@@ -58,6 +61,13 @@ def clauses_to_obligations(
                 write_obligation(candidate, layout, unit, classification, parties, refs)
             )
     return tuple(classifications), tuple(obligations)
+
+
+def _unit_docs(nlp, layout: Layout, clauses: tuple[ClauseNode, ...], parties: Parties):
+    for text, context in unit_texts(layout, clauses, parties):
+        doc = nlp.make_doc(text)
+        doc._.unit = context
+        yield doc
 
 
 def write_obligation(
