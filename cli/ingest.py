@@ -205,9 +205,8 @@ def _print_footer(summary: IngestSummary) -> None:
     )
     if summary.flagged:
         console.print(
-            f"[yellow]{len(summary.flagged)} document(s) flagged[/] (low_structure: the "
-            "clauses were hardly found, check the result; ocr: text read by OCR, lower "
-            "confidence)."
+            f"[yellow]{len(summary.flagged)} document(s) flagged[/]: check them against the "
+            "PDF (the review app's document page says where; README: Ingest)."
         )
     if summary.failed:
         console.print(

@@ -418,11 +418,13 @@ def test_web_document_flags_say_where_to_check_the_pdf(app, engine, doc):
     from models.models import Document
 
     with scope(engine) as session:
-        session.get(Document, doc).flags = ["long_unit:5.4", "numbering_gap:1.1→4", "ocr"]
+        flags = ["long_unit:5.4", "long_unit:+4 more", "numbering_gap:1.1→4", "ocr"]
+        session.get(Document, doc).flags = flags
     c = client(app)
     login(c, "alice")
     page = c.get(f"/documents/{doc}").text
     assert "clause 5.4 runs over more than two pages" in page
+    assert "and 4 more of the same kind" in page and "clause +4" not in page
     assert "the clause numbers jump (1.1→4)" in page
     assert "some pages were read by OCR" in page
 
