@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -15,6 +17,8 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///obligations.db"
+# How long a SQLite connection waits for another process's lock before it gives up.
+SQLITE_BUSY_S = 30
 ENV_VAR = "OBLIGATIONS_DATABASE_URL"
 
 
@@ -28,12 +32,32 @@ def database_url(url: str | None = None) -> str:
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
-    # busy_timeout first: switching to WAL takes a lock, and while another process creates
-    # the schema it must wait for it, not fail with "database is locked" (seen in CI).
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000}")
+    _wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _wal(cur) -> None:
+    """Write-ahead logging, which the database file keeps once set. Switching to it needs the
+    database to itself, and SQLite answers "database is locked" at once, without its busy
+    handler, while another process holds a transaction (first runs creating the schema
+    together, seen in CI): wait and try again until ``SQLITE_BUSY_S`` has passed."""
+    deadline = time.monotonic() + SQLITE_BUSY_S
+    delay = 0.02
+    while True:
+        try:
+            mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            mode = str(exc)
+        if mode.lower() == "wal":
+            return
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError(f"could not switch the database to WAL: {mode}")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
 
 
 @lru_cache(maxsize=8)

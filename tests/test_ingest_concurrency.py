@@ -183,3 +183,26 @@ def test_killed_run_is_marked_abandoned_issue_12(tmp_path, db_url):
         (run,) = session.exec(select(Run)).all()
         assert run.status == "abandoned" and run.finished_at is not None
         assert session.exec(select(DocumentClaim)).first() is None
+
+
+def test_a_connection_waits_for_a_writer_before_switching_to_wal(tmp_path):
+    """Before: opening the database while another process held a write transaction on it (a
+    first run creating the schema) failed at once with "database is locked": SQLite does not
+    wait for the lock that switching to write-ahead logging needs (seen in CI)."""
+    import sqlite3
+    import threading
+
+    from sqlalchemy import text
+
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.5, lambda: writer.execute("COMMIT")).start()
+    started = time.monotonic()
+    with get_engine(f"sqlite:///{path}").connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    assert time.monotonic() - started >= 0.4  # it waited for the writer
+    writer.close()
