@@ -47,15 +47,11 @@ def _wal(cur) -> None:
     delay = 0.02
     while True:
         try:
-            mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            mode = str(exc)
-        if mode.lower() == "wal":
+            cur.execute("PRAGMA journal_mode=WAL")  # an in-memory database stays "memory"
             return
-        if time.monotonic() > deadline:
-            raise sqlite3.OperationalError(f"could not switch the database to WAL: {mode}")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
         time.sleep(delay)
         delay = min(delay * 2, 0.5)
 
