@@ -1,8 +1,9 @@
 """The one spaCy ``Language`` of the pipeline, assembled here and nowhere else.
 
 ``spacy.blank("en")`` with brackets split off clause numbers (``23.4(b)`` → ``23.4 ( b )``),
-spaCy's lookup lemmatizer, one ``span_ruler`` per rule file, then our components, one job
-each (see ``pipeline/README.md`` for the diagram)::
+spaCy's lookup lemmatizer, one span ruler per rule file (``contract_span_ruler``: spaCy's
+``span_ruler``, gated), then our components, one job each (``pipeline/README.md`` has the
+diagram)::
 
     doc = get_nlp()("The Supplier shall return all Customer Data within 30 days.")
     doc._.categories, doc.spans["obligation"][0]._.candidate
@@ -84,7 +85,7 @@ def _add_ruler(
     }
     if longest:
         config["spans_filter"] = {"@misc": "spacy.first_longest_spans_filter.v1"}
-    ruler: Any = nlp.add_pipe("span_ruler", name=name, config=config)
+    ruler: Any = nlp.add_pipe("contract_span_ruler", name=name, config=config)
     # Phrases match on LOWER: their docs need no other component.
     with nlp.select_pipes(enable=[name]):
         ruler.add_patterns(patterns())

@@ -6,6 +6,7 @@ from pipeline.components import (  # noqa: F401
     category,
     crossrefs,
     deadline,
+    gated_ruler,
     lemmatizer,
     modality,
     obligor,

@@ -36,6 +36,7 @@ from pipeline.types import CATEGORIES
 from pipeline.units import flat
 
 Hits = dict[str, dict[str, list[tuple[int, int]]]]  # rule id -> slot -> token ranges
+_CONTEXTS_KEPT = 2048  # headings-above docs kept for re-use (a contract has a few hundred)
 
 
 @Language.factory("contract_category", assigns=["doc._.categories"])
@@ -123,10 +124,11 @@ class UnitCategories:
     def hits(self, doc: Doc) -> Hits:
         """Every rule that matched, in its scope, with the token ranges it matched."""
         hits: Hits = {}
-        titles = reference_titles(doc) + self._masked(doc)
+        cues = list(doc.spans.get("cues", []))  # a SpanGroup makes its spans anew on each read
+        titles = reference_titles(doc) + self._masked(cues)
         unit = doc._.unit
         heading = next((p for p in unit.pieces if p.kind == "heading"), None) if unit else None
-        for span in doc.spans.get("cues", []):
+        for span in cues:
             rule = self.rules.get(span.id_)
             if rule is None or any(a <= span.start and span.end <= b for a, b in titles):
                 continue
@@ -187,12 +189,12 @@ class UnitCategories:
             evidence[rule.category].append(rule_id)
         return scores, evidence
 
-    def _masked(self, doc: Doc) -> list[tuple[int, int]]:
+    def _masked(self, cues: list[Span]) -> list[tuple[int, int]]:
         """Token ranges of ``mask`` exclusions (SHORT TERM INCENTIVE PLAN): no cue inside them
         counts, and the rest of the clause is scored as usual."""
         return [
             (span.start, span.end)
-            for span in doc.spans.get("cues", [])
+            for span in cues
             if getattr(self.rules.get(span.id_), "mask", False)
         ]
 
@@ -220,12 +222,13 @@ class UnitCategories:
             context = self.nlp.make_doc(text)
             for name in ("lemmatizer", "xref_ruler", "cue_ruler"):
                 context = self.nlp.get_pipe(name)(context)
-            titles = reference_titles(context) + self._masked(context)
+            cues = list(context.spans.get("cues", []))
+            titles = reference_titles(context) + self._masked(cues)
             context.spans["cues"] = [
-                s
-                for s in context.spans.get("cues", [])
-                if not any(a <= s.start and s.end <= b for a, b in titles)
+                s for s in cues if not any(a <= s.start and s.end <= b for a, b in titles)
             ]
+            if len(self._contexts) >= _CONTEXTS_KEPT:  # a worker reads contract after contract
+                self._contexts.clear()
             self._contexts[text] = context
         return self._contexts[text]
 

@@ -175,7 +175,10 @@ def _extension_length(doc: Doc, start: int, window: Span) -> bool:
     """ "extend the Term by up to three years", "renew for further periods of twelve
     months": the length of an extension, not a time limit."""
     begin = doc[start].idx - 60
-    before = [t for t in doc[window.start : start] if t.idx >= begin]
+    first = start
+    while first > window.start and doc[first - 1].idx >= begin:
+        first -= 1
+    before = list(doc[first:start])
     verbs = [t for t in before if t.lower_.startswith(_EXTENSION_VERBS)]
     if not verbs:
         return False
