@@ -9,7 +9,7 @@ import browser_support
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, log_in
 from sqlmodel import select
-from test_web_support import fast_password_hashing
+from test_web_support import fast_password_hashing, make_user
 
 from models import Clause, Obligation, queue, session_scope
 
@@ -28,6 +28,18 @@ def _fast_hashing(monkeypatch):
     fast_password_hashing(monkeypatch)
 
 
+@pytest.fixture
+def admin(server) -> str:
+    """An administrator: the widest top bar (Start a run, Users, the role badge)."""
+    from models import User
+
+    with session_scope(server["engine"]) as session:
+        known = session.exec(select(User).where(User.name == "ada")).first() is not None
+    if not known:
+        make_user(server["engine"], "ada", "admin")
+    return "ada"
+
+
 def _ids(server) -> tuple[str, int]:
     with session_scope(server["engine"]) as session:
         ob = session.exec(select(Obligation).order_by(Obligation.page, Obligation.position)).first()
@@ -40,11 +52,11 @@ def _width(page) -> int:
 
 
 @pytest.mark.parametrize("width, height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_browser_layout_fits_the_screen(server, browser, width, height):
+def test_browser_layout_fits_the_screen(server, browser, admin, width, height):
     base = server["url"]
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    log_in(page, base)
+    log_in(page, base, admin)
     ob_id, clause_id = _ids(server)
     pages = {"documents": "/", "queue": "/queue?status=open",
              "document": f"/documents/{server['document']}", "add": f"/clauses/{clause_id}/add",
@@ -56,6 +68,9 @@ def test_browser_layout_fits_the_screen(server, browser, width, height):
         assert _width(page) <= width, f"{url} is {_width(page)} px wide at {width}"
         logout = page.locator("button:has-text('Log out')").bounding_box()
         assert logout and logout["x"] + logout["width"] <= width, "Log out is cut off"
+        for link in page.locator(".mainnav a").all():  # every destination in sight, none
+            box = link.bounding_box()                   # scrolled away inside the bar
+            assert box and box["x"] + box["width"] <= width, f"{link.inner_text()} is off-screen"
     # On the obligation page (the last one opened):
     approve = page.locator("button[data-do=approve]")
     if width > PHONE:
