@@ -32,14 +32,15 @@ from pipeline.errors import (
     NoTextLayer,
     TooLarge,
 )
-from pipeline.pdf_lines import body_lines, find_furniture, number_lines
+from pipeline.pdf_lines import body_lines, canonical_text, find_furniture, number_lines
 from pipeline.resegment import split_long_line
 from pipeline.types import BBox, Layout, PageInfo
 
 # Bump when the Layout of some PDF changes (it keys the layout cache). History:
 # 1 the parser until issue 12; 2 over-long lines (a text layer on one line) re-segmented;
-# 3 furniture found by position and recurrence anywhere on the page, page numbers by sequence.
-PARSER_VERSION = "3"
+# 3 furniture found by position and recurrence anywhere on the page, page numbers by sequence;
+# 4 look-alike code points read as the characters they stand for (";" printed as U+037E).
+PARSER_VERSION = "4"
 # Fewer characters than this per page on average: no text layer (a scan, or blank pages).
 MIN_CHARS_PER_PAGE = 20
 
@@ -265,7 +266,7 @@ def _read_page(page, numbers: dict[float, float]) -> _RawPage:
     number = page.page_number
     words = [
         _RawWord(
-            text=w["text"],
+            text=canonical_text(w["text"]),
             # Rounded as the Layout stores them: the final Word shares this very tuple.
             bbox=(num(w["x0"]), num(w["top"]), num(w["x1"]), num(w["bottom"])),
             bold=_is_bold(w.get("fontname", "")),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,32 @@ COMPOUND_PREFIXES = {
     "sub", "anti", "semi", "long", "short", "high", "low", "full", "part", "off", "on",
 }
 # fmt: on
+
+
+def _look_alikes() -> dict[int, str]:
+    """Code points Unicode holds to be the same character as another (canonical singletons:
+    U+037E GREEK QUESTION MARK is ";", U+2126 OHM SIGN is "Ω"), and the typographic
+    ligatures some fonts print ("ﬁ" in "ﬁfteen"). Some PDF producers write them; the rules
+    look for ";", "fifteen"."""
+    table: dict[int, str] = {}
+    for cp in range(0x80, 0x10000):  # the BMP: beyond it only CJK compatibility ideographs
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        char = chr(cp)
+        canonical = unicodedata.normalize("NFC", char)
+        if canonical != char and len(canonical) == 1:
+            table[cp] = canonical
+    for cp in range(0xFB00, 0xFB07):  # ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ
+        table[cp] = unicodedata.normalize("NFKC", chr(cp))
+    return table
+
+
+_LOOK_ALIKES = _look_alikes()
+
+
+def canonical_text(text: str) -> str:
+    """A word's text with look-alike code points read as the characters they stand for."""
+    return text.translate(_LOOK_ALIKES) if not text.isascii() else text
 _PAGE_NUMBER = re.compile(
     r"^[\W_]*(?:(?:page|p\.|pg\.?|sheet)\s*|[a-z]{1,2}\s?[-–]\s?)?(?:#|[ivxlc]+)(?:\s*(?:of|/)\s*#)?[\W_]*$",
     re.I,

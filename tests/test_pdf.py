@@ -221,3 +221,14 @@ def test_pdf_a_number_that_does_not_run_with_the_pages_is_text():
 def test_pdf_recurring_structural_headings_are_kept():
     pages = [["ARTICLE – 5", f"5.{n} The Company shall keep records."] for n in range(1, 7)]
     assert _body(pages).count("ARTICLE – 5") == 6
+
+
+def test_pdf_look_alike_code_points_are_read_as_what_they_stand_for():
+    # Six of the twelve real development contracts print ";" as U+037E GREEK QUESTION MARK:
+    # limbs ending in it were not read as limbs ("(b)" after "…; " opened nothing).
+    from pipeline.pdf_lines import canonical_text
+
+    assert canonical_text("to do so\u037e") == "to do so;"
+    assert canonical_text("\ufb01fteen (15) days") == "fifteen (15) days"
+    assert canonical_text("\u2126") == "\u03a9"
+    assert canonical_text("Council’s “Data” – é") == "Council’s “Data” – é"  # kept as printed
