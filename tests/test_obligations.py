@@ -150,3 +150,43 @@ def test_obligations_licence_that_outlives_the_contract_is_a_right_of_its_holder
     )
     assert (o.modality, o.obligor) == ("permission", "Supplier")
     assert "implied_right" in o.flags
+
+
+# --- issue 10: conditions listed as limbs, the consequence after them -----------------------
+
+
+def test_obligations_grounds_listed_as_limbs_take_the_consequence_after_them():
+    # WPP (CUAD): "If the Executive: (a) …; (b) …; (c) …, the Company may … terminate"
+    obs = obligations(
+        [
+            "1. TERMINATION",
+            "1.1 If the Supplier:",
+            "(a) commits a material breach of this Agreement;",
+            "(b) becomes insolvent; or",
+            "(c) undergoes a change of control,",
+            "the Council may by written notice terminate this Agreement with immediate effect.",
+        ]
+    )
+    assert [o.ref for o in obs] == ["1.1(a)", "1.1(b)", "1.1(c)"]
+    assert {(o.modality, o.obligor) for o in obs} == {("permission", "Council")}
+    assert {o.deadline.relation for o in obs} == {"immediately"}
+    assert obs[2].text.rstrip(",").endswith("undergoes a change of control")
+    assert all("obl.limb.consequence" in o.rules["obligor"] for o in obs)
+
+
+def test_obligations_a_list_of_duties_is_not_a_list_of_grounds():
+    # "On termination: (a) the Customer shall pay …; (b) …, shall not be affected": each limb
+    # states its own duty; none is a ground of a consequence after them.
+    obs = obligations(
+        [
+            "1. TERMINATION",
+            "1.1 On termination of this Agreement:",
+            "(a) the Council shall pay all undisputed sums due; and",
+            "(b) any rights of the Parties that have accrued up to the Termination Date, "
+            "including the right to claim damages, shall not be affected.",
+        ]
+    )
+    assert [o.ref for o in obs][:1] == ["1.1(a)"]
+    assert all("obl.limb.consequence" not in o.rules.get("obligor", ()) for o in obs)
+    assert obs[0].obligor == "Council"
+

@@ -8,6 +8,9 @@ each span's ``span._.candidate`` a ``Candidate`` with every field and the rule i
   own) deadline; lettered limbs inside a sentence work the same way; a numbered sub-clause
   completing its parent's stem (``31.1 … if:`` / ``31.1.1 an Insolvency Event …``) is
   treated like a limb;
+- conditions listed as limbs with the consequence after them (``If the Supplier: (a) …;
+  (b) …, the Council may terminate …``): one obligation per limb with the consequence's
+  party, modal verb and time (``consequence.py``);
 - rights stated without a party as the subject (``implied.py``) where nothing else was found.
 """
 
@@ -18,10 +21,14 @@ from spacy.tokens import Doc, Span
 
 import pipeline.extensions  # noqa: F401
 from pipeline.candidates import Candidate
+from pipeline.components.consequence import Consequence, Sentence, consequence_after_limbs
+from pipeline.components.consequence import grouped as _grouped
+from pipeline.components.consequence import whole as _whole
 from pipeline.components.crossrefs import xrefs_in
 from pipeline.components.deadline import find_deadline
 from pipeline.components.implied import implied_right
 from pipeline.components.modality import modals_in
+from pipeline.components.pieces import UnitPieces
 from pipeline.components.stems import (
     NO_STEM,
     Stem,
@@ -36,7 +43,6 @@ from pipeline.components.trigger import find_trigger
 from pipeline.rules import decisions
 from pipeline.units import Piece, UnitNode
 
-Sentence = list[Span]  # a sentence, or a stem with the inline limbs split off it
 _MIN_CHARS = 8
 _LEAD_WORDS = 6  # a limb whose own modal verb comes within this many words has its own subject
 _INLINE_OWN_MODAL = 12  # characters: "(b) not process …", "(c) may keep …"
@@ -56,18 +62,13 @@ class ObligationAssembler:
         return doc
 
 
-class _Walk:
+class _Walk(UnitPieces):
     """One pass over a unit's node tree, in document order."""
 
     def __init__(self, doc: Doc):
-        self.doc = doc
-        self.unit_ctx = doc._.unit
+        super().__init__(doc)
         self.out: list[Span] = []
         self.inherited: tuple[str, ...] = ()  # the categories of the stem above, if any
-        sentences = [s for s in doc.spans.get("sentence", []) if not self._in_table(s)]
-        self.by_piece: dict[int, list[Span]] = {}
-        for s in sentences:
-            self.by_piece.setdefault(self._piece_index(s), []).append(s)
 
     # -- the tree ------------------------------------------------------------------------
 
@@ -101,6 +102,7 @@ class _Walk:
                     continue
                 self.sentence(sentence, node)
             return
+        closing: Consequence | None = None
         first_limb = self._first_piece(node.limbs[0])
         before = [s for s in self.sentences_of(node) if self._piece_index(s[0]) < first_limb]
         after = [s for s in self.sentences_of(node) if self._piece_index(s[0]) > first_limb]
@@ -114,10 +116,17 @@ class _Walk:
             child_stem = stem
         else:
             child_stem = None
-            if before:  # a stem without a modal: its sentence may still carry one
+            limbs = [self.unit_ctx.nodes[i] for i in node.limbs]
+            spans = [None if limb.limbs else self.own_span(limb) for limb in limbs]
+            closing = consequence_after_limbs(before[-1] if before else None, spans, after)
+            if closing is not None:  # "If X: (a) …; (b) …, the Council may terminate"
+                self.grounds(node, closing)
+                after = after[closing.after_used :]
+            elif before:  # a stem without a modal: its sentence may still carry one
                 self.sentence(before[-1], node)
-        for limb in node.limbs:
-            self.limb(self.unit_ctx.nodes[limb], child_stem)
+        if closing is None:
+            for limb in node.limbs:
+                self.limb(self.unit_ctx.nodes[limb], child_stem)
         for sentence in after:
             self.sentence(sentence, node)
 
@@ -149,7 +158,22 @@ class _Walk:
             return
         self.inherit(limb, own, stem)
 
-    def inherit(self, limb: UnitNode, own: Span, stem: Stem) -> None:
+    def grounds(self, node: UnitNode, closing: Consequence) -> None:
+        """Each limb a ground of the consequence stated after the limbs."""
+        saved = self.inherited
+        self.inherited = tuple(dict.fromkeys(saved + closing.stem.categories))
+        try:
+            for index in node.limbs:
+                limb = self.unit_ctx.nodes[index]
+                own = self.own_span(limb)
+                if own is not None and index == node.limbs[-1] and closing.last_limb_end:
+                    own = self.doc[own.start : closing.last_limb_end]
+                if own is not None and own.text.strip():
+                    self.inherit(limb, own, closing.stem, "CONSEQUENCE_AFTER_LIMBS")
+        finally:
+            self.inherited = saved
+
+    def inherit(self, limb: UnitNode, own: Span, stem: Stem, how: str = "LIMB_INHERIT") -> None:
         # Under a right ("may terminate … if:"), a period in a limb is a condition of the
         # right (a cure period), not its deadline.
         deadline = (
@@ -158,7 +182,7 @@ class _Walk:
             else (find_deadline(own) or stem.deadline)
         )
         trigger, _ = find_trigger(own)
-        inherit = decisions()["LIMB_INHERIT"].id
+        inherit = decisions()[how].id
         self.emit(
             own,
             limb.ref,
@@ -322,78 +346,9 @@ class _Walk:
         )
         self.out.append(out)
 
-    # -- helpers -------------------------------------------------------------------------
-
-    def introduces_table(self, sentence: Sentence) -> bool:
-        """The sentence before a table ("… set out in the table below", "… as follows:"
-        right above its rows) is a stem: the rows carry what it introduces."""
-        ctx = self.unit_ctx
-        if ctx.tables and _introduces_table(sentence):
-            return True
-        k = self._piece_index(sentence[-1])
-        last_of_piece = sentence[-1].end_char >= ctx.pieces[k].end - 1 if k >= 0 else False
-        following = ctx.pieces[k + 1].kind if 0 <= k < len(ctx.pieces) - 1 else None
-        return last_of_piece and following == "cell" and sentence[-1].text.rstrip().endswith(":")
-
-    def sentences_of(self, node: UnitNode) -> list[Sentence]:
-        return _grouped([s for k in node.pieces for s in self.by_piece.get(k, [])])
-
-    def own_span(self, node: UnitNode) -> Span | None:
-        pieces = [self.unit_ctx.pieces[k] for k in node.pieces]
-        if not pieces:
-            return None
-        span = self.doc.char_span(pieces[0].start, pieces[-1].end, alignment_mode="expand")
-        return span if span is not None and span.text.strip() else None
-
-    def _first_piece(self, node_index: int) -> int:
-        node = self.unit_ctx.nodes[node_index]
-        own = list(node.pieces) + [self._first_piece(limb) for limb in node.limbs]
-        return min(own) if own else len(self.unit_ctx.pieces)
-
-    def _piece_index(self, sentence: Span) -> int:
-        if self.unit_ctx is None:
-            return 0
-        for k, piece in enumerate(self.unit_ctx.pieces):
-            if piece.start <= sentence.start_char < piece.end:
-                return k
-        return -1
-
-    def _in_table(self, sentence: Span) -> bool:
-        ctx = self.unit_ctx
-        if ctx is None or not ctx.tables:
-            return False
-        a = ctx.source_offset(sentence.start_char)
-        b = ctx.source_offset(sentence.end_char)
-        if a is None or b is None:
-            return False
-        return any(a < e and s < b for s, e in ctx.tables)
-
-
-def _grouped(sentences: list[Span]) -> list[Sentence]:
-    """Sentences, with a stem and its inline limbs kept together."""
-    out: list[Sentence] = []
-    for s in sentences:
-        if s._.limb_label is not None and out and (out[-1][0]._.inline_stem):
-            out[-1].append(s)
-        else:
-            out.append([s])
-    return out
-
-
-def _whole(sentence: Sentence) -> Span:
-    return sentence[0].doc[sentence[0].start : sentence[-1].end]
-
 
 def _words(span: Span) -> int:
     return sum(1 for t in span if not (t.is_punct or t.is_space))
-
-
-def _introduces_table(sentence: Sentence) -> bool:
-    whole = _whole(sentence)
-    return any(
-        n.label_ == "table_intro" and whole.start <= n.start < whole.end
-        for n in whole.doc.spans.get("negative", [])
-    )
 
 
 __all__ = ["ObligationAssembler", "Piece"]
