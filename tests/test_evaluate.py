@@ -24,15 +24,19 @@ from tests.pipeline_support import sample
 # clause F1 0.92 / obligation F1 0.88. Lowered in issue 10: headings read as a reader reads
 # them (exit clause F1) and categories per sentence rather than per clause
 # (data_return, exit obligation F1; the samples' gold gives each limb its clause's categories).
+# Deadline 0.926 -> 0.925 (issue 10, parties named by their position): "the Receiving Party
+# shall promptly return …" (Section 6.4 of the US MSA) is now found; its gold anchors
+# "promptly" to the trigger ("Upon the expiration or termination"), the pipeline does not.
 CLAUSE_F1_FLOOR = {"exit": 0.946, "data_return": 0.955, "termination": 0.961}
 OBLIGATION_F1_FLOOR = {"exit": 0.925, "data_return": 0.905, "termination": 0.941, "all": 0.968}
-FIELD_FLOOR = {"obligor": 0.996, "modality": 0.994, "deadline": 0.926}
+FIELD_FLOOR = {"obligor": 0.996, "modality": 0.994, "deadline": 0.925}
 # CUAD recall is measured on obligations shown in our categories. Lowered in issue 10, where
 # a duty must be about exit, data return or termination in its own sentence to be shown: the
 # volume per contract fell by a third to a half (termination 26.8 -> 16.5, exit 7.8 -> 4.5,
-# data return 8.3 -> 3.6) for one span per category missed.
+# data return 8.3 -> 3.6) for one span per category missed. Post-Termination Services raised
+# to 0.925 (75/81) when the grounds and parties by position of issue 10 found one more.
 CUAD_RECALL_FLOOR = {
-    "Post-Termination Services": 0.91,
+    "Post-Termination Services": 0.925,
     "Notice Period To Terminate Renewal": 0.92,
     "Termination For Convenience": 0.974,
 }

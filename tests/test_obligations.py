@@ -190,3 +190,18 @@ def test_obligations_a_list_of_duties_is_not_a_list_of_grounds():
     assert all("obl.limb.consequence" not in o.rules.get("obligor", ()) for o in obs)
     assert obs[0].obligor == "Council"
 
+
+def test_obligations_a_party_named_by_its_position_is_either_party():
+    obs = obligations(
+        [
+            "1. TERMINATION",
+            "1.1 If either Party commits a material breach, the non-defaulting Party may terminate "
+            "this Agreement. The party not in default shall be entitled to recover its costs "
+            "of termination.",
+        ]
+    )
+    assert [(o.modality, o.obligor) for o in obs] == [
+        ("permission", "Each Party"),
+        ("permission", "Each Party"),
+    ]
+    assert all("obl.party_by_situation" in o.rules["obligor"] for o in obs)
