@@ -77,6 +77,20 @@ def test_classify_definitions_are_never_classified():
     assert all(not c.categories for c in e.classifications)
 
 
+def test_classify_a_definition_numbered_on_its_own_is_never_classified():
+    # TELKOM (CUAD) 2.3.6: one definition per numbered paragraph, under no DEFINITIONS heading
+    for text in (
+        '2. 3. 6. "DOCUMENTATION" means the standard manuals delivered in machine readable '
+        "format, returned or destroyed on termination of this Agreement.",
+        "(b) “Exit Plan” shall have the meaning given in Schedule 8 (Exit Management).",
+    ):
+        assert classify(text).categories == ()
+    assert classify(
+        "1.5 The Supplier shall return all Council Data on termination, in the format the "
+        '"Exit Plan" means to set out.'
+    ).categories
+
+
 def test_classify_a_pay_scheme_heading_is_not_the_contract_term():
     # cat.exclude.incentive_plans masks "TERM" in SHORT TERM INCENTIVE PLAN; the text still counts
     assert (

@@ -15,6 +15,7 @@ each category whose score reaches the threshold.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -36,6 +37,12 @@ from pipeline.types import CATEGORIES
 from pipeline.units import flat
 
 Hits = dict[str, dict[str, list[tuple[int, int]]]]  # rule id -> slot -> token ranges
+# A unit that opens (after its number) with a term in quotes and "means": a definition.
+_DEFINITION = re.compile(
+    r"^\s*(?:[\d.]+\s*|\([a-z0-9]{1,4}\)\s*)*[\"“][^\"”]{1,80}[\"”]\s*"
+    r"(?:means|shall mean|shall have the meaning|has the meaning)\b",
+    re.IGNORECASE,
+)
 _CONTEXTS_KEPT = 2048  # headings-above docs kept for re-use (a contract has a few hundred)
 
 
@@ -211,6 +218,8 @@ class UnitCategories:
                 return True
         if doc.count_by(LOWER).get(doc.vocab.strings["means"], 0) >= 3:
             return True  # a run of '"X" means …' is a definitions clause, whatever its heading
+        if _DEFINITION.match(doc.text[:200]):
+            return True  # '2.3.6 "DOCUMENTATION" means …': one definition, numbered on its own
         parent = (unit.parent_heading or "") if unit is not None else ""
         return _words(parent) in self.exclude_words
 
