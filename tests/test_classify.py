@@ -91,6 +91,20 @@ def test_classify_a_definition_numbered_on_its_own_is_never_classified():
     ).categories
 
 
+def test_classify_export_controls_and_retaining_a_contractor_are_not_data_return():
+    assert not classify(
+        "Each party shall comply with all applicable export control laws and regulations.",
+        "Export Controls",
+    ).categories
+    assert not classify(
+        "The Company retains the Contractor to perform the tasks specified herein.", "Retention"
+    ).categories
+    assert classify(
+        "The Supplier shall provide a complete export of the Customer Data in CSV format.",
+        "Data Export",
+    ).categories == ("data_return",)
+
+
 def test_classify_a_pay_scheme_heading_is_not_the_contract_term():
     # cat.exclude.incentive_plans masks "TERM" in SHORT TERM INCENTIVE PLAN; the text still counts
     assert (
