@@ -111,6 +111,22 @@ def test_obligations_right_not_to_renew_stated_as_a_condition():
     assert "implied_right" in o.flags
 
 
+def test_obligations_right_not_to_renew_when_notice_is_given_by_a_party():
+    # AZUL (CUAD): "… unless a Notice of non-renewal is given by either Party to the other
+    # Party [*****] prior to the expiry of the Initial Term" (the hyphen broke the pattern)
+    (o,) = obligations(
+        [
+            "1. TERM",
+            "1.1 Upon expiry of the Initial Term, this Agreement shall renew unless a Notice of "
+            "non-renewal is given by either Party to the other Party ninety (90) days prior to "
+            "the expiry of the Initial Term.",
+        ]
+    )
+    assert (o.modality, o.obligor) == ("permission", "Each Party")
+    assert o.action.startswith("Notice of non-renewal is given by either Party")
+    assert "implied_right" in o.flags
+
+
 def test_obligations_cross_references_resolve_to_clauses_in_the_document():
     obs = obligations(
         [

@@ -107,7 +107,7 @@ def _notice_condition(sentence: Span) -> tuple[Span, dict] | None:
                 continue
             verb_start = verb.end - 1
         else:
-            verb_start = end - 1
+            verb_start = cue.start  # "notice of non-renewal is given by either Party …"
         deadline = find_deadline(doc[cue.start : sentence.end])
         action = doc[verb_start : sentence.end]
         return sentence, {
