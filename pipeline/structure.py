@@ -167,7 +167,7 @@ class _Parser(TreeBuilder):
             completes = (
                 len(number) >= 2
                 and (prev is None or prev.text.rstrip()[-1:] in ":;")
-                or (prev is not None and prev.text.rstrip().endswith((" or", " and")))
+                or (prev is not None and prev.text.rstrip().endswith((" or", " and", "/or")))
             )
             if plausible and not (wrapped and not completes):
                 self._open_numbered(line, printed_label(label), number, rest, labelled=False)

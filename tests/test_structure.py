@@ -224,3 +224,17 @@ def test_structure_a_number_run_into_its_first_word():
             "3.2.2 meet the Security Policy.",
         ]
     ) == ["3.1", "3.2", "3.2.1", "3.2.2"]
+
+
+def test_structure_a_sub_clause_after_and_or_completes_its_stem():
+    # Financial Distress 5.1.3 and TELKOM 16.2.2 / 9.7.2: the line before ends "and/or", the
+    # sub-clause starts in lower case (it was read as a wrapped quantity)
+    assert refs(
+        [
+            "5. TERMINATION RIGHTS",
+            "5.1 CCS shall be entitled to terminate this Contract if:",
+            "5.1.1 the Supplier fails to notify CCS of a Financial Distress Event;",
+            "5.1.2 CCS and the Supplier fail to agree a Service Continuity Plan; and/or",
+            "5.1.3 the Supplier fails to comply with the terms of the Plan.",
+        ]
+    ) == ["5.1", "5.1.1", "5.1.2", "5.1.3"]
