@@ -222,8 +222,8 @@ def status(db: DbOption = None) -> None:
     clauses, obligations per category and flags. Runs whose process died are marked
     abandoned. Never starts Prefect."""
     from models import session_scope
-    from models.runs import mark_abandoned
-    from models.store import list_documents, list_runs, summary_counts
+    from models.counts import list_documents, summary_counts
+    from models.runs import list_runs, mark_abandoned
     from pipeline.extract import current_extractor_version
 
     engine = open_db(db)

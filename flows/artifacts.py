@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from flows.explain import explain
 from flows.ingest_report import IngestSummary
+from models.counts import CategoryCounts, summary_counts
 from models.db import session_scope
-from models.store import CategoryCounts, summary_counts
 from models.team_runs import open_by_document
 
 REVIEW_URL_ENV = "OBLIGATIONS_REVIEW_URL"

@@ -34,7 +34,7 @@ from models.export import (  # noqa: E402
     export_increment,
     format_timestamp,
 )
-from models.store import create_run, finish_run  # noqa: E402
+from models.runs import create_run, finish_run  # noqa: E402
 
 FLOW_NAME = "export-registry"
 

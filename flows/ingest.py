@@ -53,9 +53,9 @@ from flows.parse_job import warm_up
 from flows.pool import WorkerPool
 from flows.progress import announce_total, report_outcome
 from flows.sources import split_refs
+from models.counts import summary_counts, total_counts
 from models.db import checkpoint, get_engine, init_db, session_scope
-from models.runs import HEARTBEAT_EVERY, beat, mark_abandoned, wait_for_release
-from models.store import finish_run, summary_counts, total_counts
+from models.runs import HEARTBEAT_EVERY, beat, finish_run, mark_abandoned, wait_for_release
 from models.team_runs import begin_run
 from pipeline.version import current_extractor_version
 

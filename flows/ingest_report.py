@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flows.files import SkippedEntry
-from models.store import CategoryCounts
+from models.counts import CategoryCounts
 
 
 @dataclass

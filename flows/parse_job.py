@@ -36,7 +36,7 @@ class ParseJob:
 
 @dataclass(frozen=True)
 class ParseResult:
-    prepared: object | None = None  # models.store.PreparedExtraction
+    prepared: object | None = None  # models.rows.PreparedExtraction
     error_code: str | None = None
     error_message: str | None = None
     parser_version: str | None = None

@@ -24,8 +24,8 @@ from flows.pool import WorkerPool
 from models.db import checkpoint, init_db, session_scope
 from models.layouts import cached_layout, ocr_pages
 from models.models import Document
-from models.runs import claim, mark_abandoned, release, start_run
-from models.store import finish_run, store_prepared
+from models.runs import claim, finish_run, mark_abandoned, release, start_run
+from models.store import store_prepared
 
 FLOW = "reextract"
 

@@ -17,6 +17,7 @@ import os
 import socket
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -159,3 +160,37 @@ def wait_for_release(engine, *, sha256: str, poll: float = 1.0,
         if give_up_after is not None and time.monotonic() - started > give_up_after:
             return holder
         time.sleep(poll)
+
+
+# --- run records ---------------------------------------------------------------------------
+
+
+def create_run(
+    *, session: Session, parameters: dict[str, Any], flow_run_id: str | None = None,
+    flow: str = "ingest-contracts",
+) -> Run:
+    run = Run(flow=flow, flow_run_id=flow_run_id, parameters=parameters)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    *, session: Session, run_id: int, counts: dict[str, Any], failures: list[dict[str, Any]],
+    status: str | None = None,
+) -> Run:
+    """Record how a run ended: ``status`` if given, else ``failed`` when anything failed."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise LookupError(f"no run with id {run_id}")
+    run.counts = dict(counts)
+    run.failures = list(failures)
+    run.status = status or ("failed" if failures else "completed")
+    run.finished_at = utcnow()
+    session.add(run)
+    session.flush()
+    return run
+
+
+def list_runs(*, session: Session, limit: int = 5) -> list[Run]:
+    return list(session.exec(select(Run).order_by(col(Run.id).desc()).limit(limit)))

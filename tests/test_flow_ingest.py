@@ -22,7 +22,7 @@ from flows.ingest import (
     run_ingest,
 )
 from models import Clause, Document, Obligation, Run, get_engine, session_scope
-from models.store import row_counts
+from models.counts import row_counts
 
 SAMPLE_DOCS = Path(__file__).resolve().parent.parent / "sample_docs"
 BAD = {"corrupt.pdf": "corrupt_pdf", "empty.pdf": "empty_file", "page.PDF": "not_a_pdf"}

@@ -22,16 +22,13 @@ from models import (
     init_db,
     session_scope,
 )
+from models.counts import list_documents, row_counts, summary_counts
+from models.runs import create_run, finish_run
 from models.store import (
-    create_run,
-    finish_run,
-    list_documents,
     processed_sha256s,
     reconcile_extraction,
     record_failure,
-    row_counts,
     store_extraction,
-    summary_counts,
 )
 from pipeline.ids import obligation_key
 from pipeline.types import (

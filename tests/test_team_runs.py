@@ -12,8 +12,8 @@ from flows.chunks import plan_chunks
 from flows.explain import EXPLANATIONS, explain, failure_note
 from flows.ingest_report import IngestSummary, Outcome
 from models import get_engine, init_db, session_scope
+from models.counts import CategoryCounts
 from models.models import Run
-from models.store import CategoryCounts
 from models.team_runs import (
     RunNotQueued,
     begin_run,
