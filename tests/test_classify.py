@@ -105,6 +105,20 @@ def test_classify_export_controls_and_retaining_a_contractor_are_not_data_return
     ).categories == ("data_return",)
 
 
+def test_classify_a_joint_venturer_bought_out_on_default_is_exit():
+    # IMPCO (CUAD) 15.2: the JV's exit is a share buy-out or sell-out on default
+    text = (
+        "If any event of default occurs with respect to a party, the non-defaulting Party shall "
+        "be entitled to purchase all of the shares of the JVC owned by the defaulting party."
+    )
+    assert "exit" in classify(text).categories
+    # a transfer restriction during the joint venture is not an exit
+    assert "exit" not in classify(
+        "No party shall transfer any of its shares in the JVC to a third party without the "
+        "prior written consent of the other parties."
+    ).categories
+
+
 def test_classify_a_pay_scheme_heading_is_not_the_contract_term():
     # cat.exclude.incentive_plans masks "TERM" in SHORT TERM INCENTIVE PLAN; the text still counts
     assert (
