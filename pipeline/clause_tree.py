@@ -141,20 +141,8 @@ class TreeBuilder:
 
     def _open_end_matter(self, line: Line) -> None:
         self._close_limbs()
-        index = self._new(
-            Node(
-                ref="Execution",
-                label="",
-                kind="unnumbered",
-                depth=0,
-                parent=None,
-                heading=None,
-                start=line.start,
-                page_start=line.page,
-            ),
-        )
+        index = self._open_unnumbered("Execution", line)
         self.current, self.clause, self.container = index, None, None
-        self.nodes[index].add(line.start, line.end, line.page)
 
     def _open_numbered(
         self, line: Line, label: str, number: tuple[float, ...], rest: str, labelled: bool
@@ -305,9 +293,14 @@ class TreeBuilder:
         return None
 
     def _front_matter(self, line: Line) -> None:
+        self.current = self._open_unnumbered("Front matter", line)
+
+    def _open_unnumbered(self, ref: str, line: Line) -> int:
+        """A top-level node without a number (the front matter, the execution block), holding
+        ``line``."""
         index = self._new(
             Node(
-                ref="Front matter",
+                ref=ref,
                 label="",
                 kind="unnumbered",
                 depth=0,
@@ -317,8 +310,8 @@ class TreeBuilder:
                 page_start=line.page,
             ),
         )
-        self.current = index
         self.nodes[index].add(line.start, line.end, line.page)
+        return index
 
     def _new(self, node: Node) -> int:
         node.page_end = node.page_start
