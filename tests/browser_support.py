@@ -6,6 +6,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,11 +27,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def served(app) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port in a thread: its base URL."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture
 def server(db_url, tmp_path):
     """The app on a free port, in a thread, against a temp database holding one sample."""
-    import uvicorn
-
     from web.app import create_app
 
     pdf = tmp_path / SAMPLE.name
@@ -39,19 +59,8 @@ def server(db_url, tmp_path):
     engine = get_engine(db_url)
     document_id = ingest_sample(engine, pdf)
     make_user(engine, "alice", "reviewer")
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "engine": engine, "document": document_id,
-           "db_url": db_url}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield {"url": url, "engine": engine, "document": document_id, "db_url": db_url}
 
 
 @pytest.fixture

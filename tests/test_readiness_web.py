@@ -5,8 +5,6 @@ lawyer's journey in headless Chromium."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -144,24 +142,11 @@ def test_web_readiness_api_serves_the_record_to_a_token_only(web, db_url):
 
 @pytest.fixture
 def server(db_url, tmp_path):
-    import socket
+    from browser_support import served
 
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     app = create_app(db_url, secret_key=SECRET, secure_cookies=False, cache_dir=tmp_path / "p")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from functools import lru_cache
 
 import pytest
 from sqlmodel import select
-from test_web_support import SAMPLE, fast_password_hashing, first_obligation, ingest_sample
+from test_web_support import (
+    fast_password_hashing,
+    first_obligation,
+    ingest_sample,
+    sample_extraction,
+)
 from typer.testing import CliRunner
 
 from models import (
@@ -33,13 +37,6 @@ def _fast_hashing(monkeypatch):
     fast_password_hashing(monkeypatch)
 
 
-@lru_cache(maxsize=1)
-def _extraction():
-    from pipeline.extract import extract
-
-    return extract(SAMPLE.read_bytes())
-
-
 @pytest.fixture
 def engine(db_url):
     engine = get_engine(db_url)
@@ -49,7 +46,7 @@ def engine(db_url):
 
 @pytest.fixture
 def doc(engine) -> int:
-    return ingest_sample(engine, extraction=_extraction())
+    return ingest_sample(engine, extraction=sample_extraction())
 
 
 def _events(engine, obligation_id):
@@ -216,7 +213,7 @@ def test_review_add_obligation_from_a_clause(engine, doc):
 def test_review_reextraction_keeps_review_work(engine, doc):
     """A newer extractor never overwrites approved / corrected / rejected obligations, never
     resurrects a rejected one, and flags real disagreements as conflicts in the queue."""
-    extraction = _extraction()
+    extraction = sample_extraction()
     with session_scope(engine) as session:
         obs = list(session.exec(
             select(Obligation).where(Obligation.document_id == doc)

@@ -5,11 +5,15 @@ and reopening an unreviewed obligation is refused instead of logging a no-op."""
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 
 import pytest
 from sqlmodel import select
-from test_web_support import SAMPLE, fast_password_hashing, first_obligation, ingest_sample
+from test_web_support import (
+    fast_password_hashing,
+    first_obligation,
+    ingest_sample,
+    sample_extraction,
+)
 
 from models import Obligation, ObligationUpdate, get_engine, init_db, review, session_scope
 from models import fields as reviewable
@@ -22,13 +26,6 @@ def _fast_hashing(monkeypatch):
     fast_password_hashing(monkeypatch)
 
 
-@lru_cache(maxsize=1)
-def _extraction():
-    from pipeline.extract import extract
-
-    return extract(SAMPLE.read_bytes())
-
-
 @pytest.fixture
 def engine(db_url):
     engine = get_engine(db_url)
@@ -39,7 +36,7 @@ def engine(db_url):
 @pytest.fixture
 def ob(engine) -> Obligation:
     """An obligation stored as the extractor stores them: line breaks as LF, NFC text."""
-    doc = ingest_sample(engine, extraction=_extraction())
+    doc = ingest_sample(engine, extraction=sample_extraction())
     ob = first_obligation(engine, doc)
     with session_scope(engine) as session:
         stored = session.get(Obligation, ob.id)

@@ -7,7 +7,6 @@ import io
 import os
 import re
 import shutil
-from functools import lru_cache
 
 import pytest
 from fastapi.routing import APIRoute
@@ -22,6 +21,7 @@ from test_web_support import (
     ingest_sample,
     login,
     make_user,
+    sample_extraction,
 )
 
 from models import Clause, Document, Obligation, ReviewEvent, get_engine, session_scope
@@ -36,13 +36,6 @@ def _fast_hashing(monkeypatch):
 
 SECRET = "test-secret-" + "x" * 40
 PUBLIC = {"/login", "/healthz"}
-
-
-@lru_cache(maxsize=1)
-def _extraction():
-    from pipeline.extract import extract
-
-    return extract(SAMPLE.read_bytes())
 
 
 @pytest.fixture
@@ -60,7 +53,7 @@ def engine(app, db_url):
 def doc(engine, tmp_path) -> int:
     pdf = tmp_path / SAMPLE.name  # a copy: one test swaps it on disk
     shutil.copy(SAMPLE, pdf)
-    doc_id = ingest_sample(engine, pdf, extraction=_extraction())
+    doc_id = ingest_sample(engine, pdf, extraction=sample_extraction())
     make_user(engine, "alice", "admin")
     make_user(engine, "bob", "reviewer")
     return doc_id
@@ -530,7 +523,7 @@ def test_web_reextraction_keeps_review_work_and_flags_the_conflict(app, engine, 
         **_form(ob, deadline_text="within 7 days"), "csrf_token": token, "do": "approve"})
     assert first_obligation(engine, doc).status == "approved"
 
-    extraction = _extraction()
+    extraction = sample_extraction()
     candidates = [
         replace(o, deadline=replace(o.deadline, text="within 9 days") if o.deadline else None,
                 action=o.action + " (re-read)") if o.text == ob.text else o

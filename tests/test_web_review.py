@@ -6,18 +6,17 @@ obligor, each clause once on the document page, and reviewer additions shown as 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 from test_web_support import (
-    SAMPLE,
     fast_password_hashing,
     first_obligation,
     ingest_sample,
     login,
     make_user,
+    sample_extraction,
 )
 
 from models import Clause, Obligation, ReviewEvent, get_engine, queue, review, session_scope
@@ -32,13 +31,6 @@ def _fast_hashing(monkeypatch):
     fast_password_hashing(monkeypatch)
 
 
-@lru_cache(maxsize=1)
-def _extraction():
-    from pipeline.extract import extract
-
-    return extract(SAMPLE.read_bytes())
-
-
 @pytest.fixture
 def engine(db_url, tmp_path):
     app = create_app(
@@ -46,7 +38,7 @@ def engine(db_url, tmp_path):
     )
     engine = get_engine(db_url)
     engine.app = app
-    ingest_sample(engine, extraction=_extraction())
+    ingest_sample(engine, extraction=sample_extraction())
     make_user(engine, "alice", "admin")
     make_user(engine, "bob")
     return engine

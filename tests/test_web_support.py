@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import select
@@ -27,6 +28,15 @@ def fast_password_hashing(monkeypatch) -> None:
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
                                                          parallelism=1))
+
+
+@lru_cache(maxsize=1)
+def sample_extraction():
+    """The extraction of ``SAMPLE``, made once per test process: every review and web test
+    module stores the same document."""
+    from pipeline.extract import extract
+
+    return extract(SAMPLE.read_bytes())
 
 
 def _fallback_obligation(extraction):
