@@ -56,7 +56,8 @@ def _required(op: str | None) -> bool:
 
 
 class GatedSpanRuler(SpanRuler):
-    _needs: list[Need] | None = None
+    # attribute -> every value some token pattern needs there (None: run the Matcher always)
+    _needs: dict[int, frozenset[int]] | None = None
     _needs_known = False
 
     def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
@@ -75,20 +76,24 @@ class GatedSpanRuler(SpanRuler):
         self._needs_known = False
         super().clear()
 
-    def _gate(self) -> list[Need] | None:
-        """The needed words of the token patterns (None: always run the Matcher)."""
+    def _gate(self) -> dict[int, frozenset[int]] | None:
+        """The needed words of the token patterns, by attribute (None: always run the
+        Matcher)."""
         if not self._needs_known:
-            needs: list[Need] | None = []
-            for entry in self.patterns:
-                if not isinstance(entry["pattern"], list):
-                    continue
-                need = needed_word(entry["pattern"], self.nlp.vocab.strings)
-                if need is None:
-                    needs = None
-                    break
-                needs.append(need)  # type: ignore[union-attr]
-            self._needs, self._needs_known = needs, True
+            self._needs, self._needs_known = self._needed(), True
         return self._needs
+
+    def _needed(self) -> dict[int, frozenset[int]] | None:
+        needs: dict[int, frozenset[int]] = {}
+        for entry in self.patterns:
+            if not isinstance(entry["pattern"], list):
+                continue
+            need = needed_word(entry["pattern"], self.nlp.vocab.strings)
+            if need is None:
+                return None
+            attr, values = need
+            needs[attr] = needs.get(attr, frozenset()) | values
+        return needs
 
     def may_match_tokens(self, doc: Doc) -> bool:
         """Whether a token pattern could match ``doc``."""
@@ -97,13 +102,10 @@ class GatedSpanRuler(SpanRuler):
         needs = self._gate()
         if needs is None:
             return True
-        present: dict[int, set[int]] = {}
-        for attr, values in needs:
-            if attr not in present:
-                present[attr] = {int(h) for h in doc.to_array([attr]).ravel().tolist()}
-            if not values.isdisjoint(present[attr]):
-                return True
-        return False
+        return any(
+            not values.isdisjoint(int(h) for h in doc.to_array([attr]).ravel().tolist())
+            for attr, values in needs.items()
+        )
 
     def match(self, doc: Doc) -> list[Span]:
         self._require_patterns()
