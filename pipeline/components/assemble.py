@@ -16,6 +16,9 @@ each span's ``span._.candidate`` a ``Candidate`` with every field and the rule i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -130,15 +133,20 @@ class _Walk(UnitPieces):
         for sentence in after:
             self.sentence(sentence, node)
 
-    def limb(self, limb: UnitNode, stem: Stem | None) -> None:
-        """A limb is about what its stem is about, and about what its own words are."""
+    @contextmanager
+    def _under(self, stem: Stem | None) -> Iterator[None]:
+        """Limbs are about what their stem is about, and about what their own words are."""
         saved = self.inherited
         if stem is not None:
             self.inherited = tuple(dict.fromkeys(saved + stem.categories))
         try:
-            self._limb(limb, stem)
+            yield
         finally:
             self.inherited = saved
+
+    def limb(self, limb: UnitNode, stem: Stem | None) -> None:
+        with self._under(stem):
+            self._limb(limb, stem)
 
     def _limb(self, limb: UnitNode, stem: Stem | None) -> None:
         if limb.limbs:
@@ -160,9 +168,7 @@ class _Walk(UnitPieces):
 
     def grounds(self, node: UnitNode, closing: Consequence) -> None:
         """Each limb a ground of the consequence stated after the limbs."""
-        saved = self.inherited
-        self.inherited = tuple(dict.fromkeys(saved + closing.stem.categories))
-        try:
+        with self._under(closing.stem):
             for index in node.limbs:
                 limb = self.unit_ctx.nodes[index]
                 own = self.own_span(limb)
@@ -170,8 +176,6 @@ class _Walk(UnitPieces):
                     own = self.doc[own.start : closing.last_limb_end]
                 if own is not None and own.text.strip():
                     self.inherit(limb, own, closing.stem, "CONSEQUENCE_AFTER_LIMBS")
-        finally:
-            self.inherited = saved
 
     def inherit(self, limb: UnitNode, own: Span, stem: Stem, how: str = "LIMB_INHERIT") -> None:
         # Under a right ("may terminate … if:"), a period in a limb is a condition of the

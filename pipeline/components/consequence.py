@@ -54,7 +54,8 @@ def consequence_after_limbs(
     not such a list ("On termination: (a) the Customer shall pay …; (b) …" lists duties)."""
     if stem is None or not limbs or limbs[-1] is None:
         return None
-    if not whole(stem).text.rstrip().endswith(":") or modals_in(whole(stem)):
+    opening = whole(stem)
+    if not opening.text.rstrip().endswith(":") or modals_in(opening):
         return None
     if any(limb is None or stem_of(limb).modality is not None for limb in limbs[:-1]):
         return None
